@@ -1,0 +1,2 @@
+@_exported import CNProtocol
+@_exported import CNCrypto

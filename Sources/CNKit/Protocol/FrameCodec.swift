@@ -1,0 +1,93 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Why a frame could not be decoded. The relay answers every case with an ERROR frame
+/// and keeps the connection (PROTOCOL §1).
+public struct FrameError: Error, Sendable, Equatable {
+    /// What was wrong.
+    public enum Kind: Sendable, Equatable {
+        /// Not one JSON object.
+        case invalidJSON
+        /// Valid JSON, but a field is missing or of the wrong type.
+        case badShape
+        /// A `t` this side does not know (or one that travels only the other way).
+        case unknownType(String)
+    }
+
+    public var kind: Kind
+    /// The frame's `id`, when one could be read, so that the ERROR can echo it.
+    public var id: String?
+
+    public init(_ kind: Kind, id: String? = nil) {
+        self.kind = kind
+        self.id = id
+    }
+
+    static func unknownType(_ t: String) -> FrameError { FrameError(.unknownType(t)) }
+
+    /// The ERROR code the relay answers with.
+    public var code: ErrorCode {
+        switch kind {
+        case .invalidJSON, .badShape: .badFrame
+        case .unknownType: .unknownType
+        }
+    }
+}
+
+/// Encodes and decodes frames as the JSON text of one WebSocket message.
+///
+/// Everything except the relay's MSG/RTC hot path goes through here (Codable); the hot
+/// path uses ``RoutedFrameScanner``, which must agree with this decoder on every input.
+public enum FrameCodec {
+    /// Decodes a frame sent by a client.
+    public static func decodeClientFrame(_ bytes: some Collection<UInt8>) throws(FrameError) -> ClientFrame {
+        try decode(ClientFrame.self, from: Data(bytes))
+    }
+
+    /// Decodes a frame sent by the relay.
+    public static func decodeRelayFrame(_ bytes: some Collection<UInt8>) throws(FrameError) -> RelayFrame {
+        try decode(RelayFrame.self, from: Data(bytes))
+    }
+
+    /// Encodes a frame as compact JSON (slashes unescaped, as the original app writes them).
+    public static func encode(_ frame: ClientFrame) -> [UInt8] { encodeValue(frame) }
+
+    /// Encodes a frame as compact JSON (slashes unescaped, as the original app writes them).
+    public static func encode(_ frame: RelayFrame) -> [UInt8] { encodeValue(frame) }
+
+    private static func encodeValue(_ value: some Encodable) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        do {
+            return Array(try encoder.encode(value))
+        } catch {
+            // Only non-finite floats fail to encode, and no frame holds a float.
+            preconditionFailure("frame encoding failed: \(error)")
+        }
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws(FrameError) -> T {
+        let decoder = JSONDecoder()
+        do {
+            return try decoder.decode(T.self, from: data)
+        } catch let error as FrameError {
+            throw FrameError(error.kind, id: frameID(in: data, decoder: decoder))
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            throw FrameError(.invalidJSON)
+        } catch {
+            throw FrameError(.badShape, id: frameID(in: data, decoder: decoder))
+        }
+    }
+
+    private struct IDProbe: Decodable { var id: String? }
+
+    /// The `id` of a frame that failed to decode, if it has a readable one.
+    private static func frameID(in data: Data, decoder: JSONDecoder) -> String? {
+        guard let id = (try? decoder.decode(IDProbe.self, from: data))?.id,
+              id.utf8.count <= ProtocolLimits.maxFrameIDLength else { return nil }
+        return id
+    }
+}

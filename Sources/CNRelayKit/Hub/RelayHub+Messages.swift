@@ -1,0 +1,257 @@
+import CoreMetrics
+import Logging
+import NIOCore
+import CNProtocol
+
+extension RelayHub {
+    /// The checks MSG and RTC_* share, in PROTOCOL §5.6's order: sid shape, rate, shape,
+    /// non-empty payloads, total size, membership. Answers the error itself; returns the
+    /// sid, the other member and the payloads when the frame may be routed.
+    private func admitRouted(_ conn: RelayConnection, _ scan: RoutedFrameScanner.Result, needsTarget: Bool)
+        -> (session: RelayConnection.Session, sid: String, peer: String, payloads: [RoutedFrameScanner.Payload])?
+    {
+        let id = scan.id.value.flatMap { $0.utf8.count <= ProtocolLimits.maxFrameIDLength ? $0 : nil }
+        guard let session = conn.session else {
+            reply(conn, .authRequired, id: id)
+            return nil
+        }
+        guard case .value(let sid) = scan.sid else {
+            badFrame(conn, id: id)
+            return nil
+        }
+        guard sid.utf8.count <= ProtocolLimits.maxSidLength else {
+            reply(conn, .tooLarge, id: id)
+            return nil
+        }
+        guard conn.messageBucket.take(now: .now()) else {
+            reply(conn, .rateLimited, id: id)
+            return nil
+        }
+        let priorityOK: Bool = switch scan.priority {
+        case .absent, .null: true
+        case .value(let p): (0...2).contains(p)
+        case .wrongType: false
+        }
+        guard priorityOK, scan.id != .wrongType, scan.confirm != .wrongType, !scan.payloadsMalformed,
+              let payloads = scan.payloads, !needsTarget || scan.targetPubKey.value != nil else {
+            badFrame(conn, id: id)
+            return nil
+        }
+        guard !payloads.isEmpty else {
+            reply(conn, .badFrame, id: id, message: "No payloads")
+            return nil
+        }
+        guard scan.payloadBytes <= ProtocolLimits.maxMessagePayloadCharacters,
+              (scan.id.value?.utf8.count ?? 0) <= ProtocolLimits.maxFrameIDLength else {
+            reply(conn, .tooLarge, id: id)
+            return nil
+        }
+        guard let peer = peer(of: session, in: sid) else {
+            reply(conn, .notFriends, id: id)
+            return nil
+        }
+        return (session, sid, peer, payloads)
+    }
+
+    /// MSG (PROTOCOL §5.6): each payload goes only to the sockets of the device it is keyed
+    /// by, if that device belongs to a member; an offline member device gets it through the
+    /// mailbox. No store access here but the queued mailbox write.
+    func routeMessage(_ conn: RelayConnection, _ buffer: ByteBuffer, _ scan: RoutedFrameScanner.Result) {
+        guard let (session, sid, peer, payloads) = admitRouted(conn, scan, needsTarget: false) else { return }
+        let id = scan.id.value
+        let priority = scan.priority.value
+        var report = DeliveryReport()
+        var reachedOther = false
+        var receivedAt: Int64?
+
+        for payload in payloads {
+            let key = payload.key
+            let owner: String
+            if online[session.account]?[key] != nil || devices[session.account]?[key] != nil {
+                owner = session.account
+            } else if peer != session.account, online[peer]?[key] != nil || devices[peer]?[key] != nil {
+                owner = peer
+            } else {
+                continue  // keyed by nobody in the conversation: dropped
+            }
+            // "Other" is the peer, or in the self conversation another own device.
+            let isOther = owner != session.account || (peer == session.account && key != session.device)
+            let sockets = (online[owner]?[key] ?? []).filter { $0 !== conn }
+            if !sockets.isEmpty {
+                let frame = relayedFrame(kind: "MSG", sid: sid, id: id, priority: priority, target: nil, session: session,
+                                         key: key, buffer: buffer, token: payload.token, queued: nil)
+                for socket in sockets { send(frame, to: socket) }
+                report.delivered.append(key)
+                reachedOther = reachedOther || isOther
+                metrics.messagesRelayed.increment()
+            } else if key == session.device {
+                continue  // the sender's own device, and no other socket of it: nothing to do
+            } else if config.mailboxEnabled {
+                let at = receivedAt ?? WallClock.milliseconds()
+                receivedAt = at
+                if storeInMailbox(owner: owner, device: key, sid: sid, id: id, priority: priority, session: session,
+                                  payload: buffer.getBytes(at: buffer.readerIndex + payload.token.lowerBound, length: payload.token.count) ?? [],
+                                  receivedAt: at) {
+                    report.stored.append(key)
+                    reachedOther = reachedOther || isOther
+                } else {
+                    report.offline.append(key)
+                }
+            } else {
+                report.offline.append(key)
+            }
+        }
+        guard scan.confirm.value == true else { return }
+        let notice = DeliveryNotice(sid: sid, id: id, report: report)
+        send(reachedOther ? .delivered(notice) : .deliveryFailed(notice), to: conn)
+    }
+
+    /// RTC_OFFER / RTC_ANSWER / RTC_ICE (PROTOCOL §5.9): same checks as MSG, routed live
+    /// to `targetPubKey`'s sockets only.
+    func routeSignal(_ conn: RelayConnection, _ buffer: ByteBuffer, _ scan: RoutedFrameScanner.Result, kind: RTCKind) {
+        guard let (session, sid, peer, payloads) = admitRouted(conn, scan, needsTarget: true),
+              let target = scan.targetPubKey.value else { return }
+        guard let payload = payloads.first(where: { $0.key == target }) else {
+            return reply(conn, .badFrame, id: scan.id.value, message: "No payload for targetPubKey")
+        }
+        let owner = online[peer]?[target] != nil ? peer : session.account
+        let sockets = (online[owner]?[target] ?? []).filter { $0 !== conn }
+        if !sockets.isEmpty {
+            let frame = relayedFrame(kind: kind.rawValue, sid: sid, id: scan.id.value, priority: scan.priority.value, target: target,
+                                     session: session, key: target, buffer: buffer, token: payload.token, queued: nil)
+            for socket in sockets { send(frame, to: socket) }
+            metrics.messagesRelayed.increment()
+        }
+        guard scan.confirm.value == true else { return }
+        let report = sockets.isEmpty ? DeliveryReport(offline: [target]) : DeliveryReport(delivered: [target])
+        let notice = DeliveryNotice(sid: sid, id: scan.id.value, report: report)
+        send(sockets.isEmpty ? .deliveryFailed(notice) : .delivered(notice), to: conn)
+    }
+
+    /// Assembles a relayed frame from the scanned bytes: the payload's JSON string token
+    /// is copied verbatim, never decoded or re-encoded.
+    func relayedFrame(kind: String, sid: String, id: String?, priority: Int?, target: String?, session: RelayConnection.Session,
+                      key: String, buffer: ByteBuffer, token: Range<Int>, queued: Int64?) -> ByteBuffer {
+        let slice = buffer.getSlice(at: buffer.readerIndex + token.lowerBound, length: token.count)!
+        return relayedFrame(kind: kind, sid: sid, id: id, priority: priority, target: target, senderHash: session.account,
+                            senderKey: session.device, key: key, token: slice, queuedAt: queued)
+    }
+
+    func relayedFrame(kind: String, sid: String, id: String?, priority: Int?, target: String?, senderHash: String, senderKey: String,
+                      key: String, token: ByteBuffer, queuedAt: Int64?) -> ByteBuffer {
+        var out = ByteBuffer()
+        out.reserveCapacity(160 + sid.utf8.count + key.utf8.count * 2 + senderHash.utf8.count + token.readableBytes + (id?.utf8.count ?? 0))
+        out.writeStaticString("{\"t\":\"")
+        out.writeString(kind)
+        out.writeStaticString("\",\"sid\":")
+        out.writeJSONString(sid)
+        if let id {
+            out.writeStaticString(",\"id\":")
+            out.writeJSONString(id)
+        }
+        if let priority {
+            out.writeStaticString(",\"p\":")
+            out.writeString(String(priority))
+        }
+        if let target {
+            out.writeStaticString(",\"targetPubKey\":")
+            out.writeJSONString(target)
+        }
+        out.writeStaticString(",\"sh\":")
+        out.writeJSONString(senderHash)
+        out.writeStaticString(",\"spk\":")
+        out.writeJSONString(senderKey)
+        if let queuedAt {
+            out.writeStaticString(",\"q\":true,\"ts\":")
+            out.writeString(String(queuedAt))
+        }
+        out.writeStaticString(",\"data\":{\"payloads\":{")
+        out.writeJSONString(key)
+        out.writeStaticString(":")
+        out.writeImmutableBuffer(token)
+        out.writeStaticString("}}}")
+        return out
+    }
+
+    // MARK: Mailbox (PROTOCOL §5.10)
+
+    /// Queues a payload for an offline device if its mailbox has room.
+    private func storeInMailbox(owner: String, device: String, sid: String, id: String?, priority: Int?, session: RelayConnection.Session,
+                                payload: [UInt8], receivedAt: Int64) -> Bool {
+        let slot = MailboxSlot(account: owner, device: device)
+        var usage = mailboxUsage[slot] ?? MailboxUsage()
+        guard usage.items + 1 <= config.mailboxMaxItems, usage.bytes + payload.count <= config.mailboxMaxBytes else {
+            metrics.mailboxRefused.increment()
+            return false
+        }
+        usage.items += 1
+        usage.bytes += payload.count
+        mailboxUsage[slot] = usage
+        store.storeMailboxItem(slot: slot, item: MailboxItem(
+            seq: 0, messageID: id ?? newID(), sid: sid, senderHash: session.account, senderKey: session.device,
+            priority: priority, payload: payload, receivedAt: receivedAt))
+        metrics.mailboxStored.increment()
+        return true
+    }
+
+    /// Sends a device its stored items, a page at a time: the next page is read only once
+    /// the previous one has been written, so a large mailbox never floods the socket's queue.
+    func drainMailbox(_ conn: RelayConnection) {
+        guard config.mailboxEnabled, let session = conn.session, !conn.mailboxDraining, !conn.closed else { return }
+        let slot = MailboxSlot(account: session.account, device: session.device)
+        guard (mailboxUsage[slot]?.items ?? 0) > 0 else { return }
+        conn.mailboxDraining = true
+        let after = conn.mailboxCursor
+        let notBefore = (WallClock.seconds() - config.mailboxTTL) * 1000
+        Task { [self] in
+            let page: [MailboxItem]
+            do {
+                page = try await store.mailboxPage(slot: slot, after: after, notBefore: notBefore, maxItems: 256, maxBytes: 1 << 20)
+            } catch {
+                logger.error("mailbox read failed", metadata: ["error": "\(error)"])
+                page = []
+            }
+            onLoop { [self] in
+                conn.mailboxDraining = false
+                guard !conn.closed, !page.isEmpty, let session = conn.session else { return }
+                conn.mailboxCursor = page.last!.seq
+                let written = loop.makePromise(of: Void.self)
+                for (index, item) in page.enumerated() {
+                    let frame = relayedFrame(kind: "MSG", sid: item.sid, id: item.messageID, priority: item.priority, target: nil,
+                                             senderHash: item.senderHash, senderKey: item.senderKey, key: session.device,
+                                             token: ByteBuffer(bytes: item.payload), queuedAt: item.receivedAt)
+                    send(frame, to: conn, promise: index == page.count - 1 ? written : nil)
+                }
+                let acknowledges = session.acknowledges
+                written.futureResult.whenSuccess { [self] in
+                    // A client without "ack" (the original app) has them once written.
+                    if !acknowledges { deleteFromMailbox(slot, ids: page.map(\.messageID)) }
+                    drainMailbox(conn)
+                }
+            }
+        }
+    }
+
+    /// ACK: the device has stored these items; they are deleted. Unknown ids are ignored.
+    func acknowledge(_ conn: RelayConnection, _ session: RelayConnection.Session, _ ids: [String], id: String?) {
+        guard ids.count <= 1_000 else { return reply(conn, .tooLarge, id: id) }
+        guard config.mailboxEnabled, !ids.isEmpty else { return }
+        deleteFromMailbox(MailboxSlot(account: session.account, device: session.device), ids: ids)
+    }
+
+    private func deleteFromMailbox(_ slot: MailboxSlot, ids: [String]) {
+        Task { [self] in
+            do {
+                let freed = try await store.deleteMailboxItems(slot: slot, messageIDs: ids)
+                onLoop { [self] in
+                    guard var usage = mailboxUsage[slot] else { return }
+                    usage.items = max(0, usage.items - freed.items)
+                    usage.bytes = max(0, usage.bytes - freed.bytes)
+                    mailboxUsage[slot] = usage.items == 0 ? nil : usage
+                }
+            } catch {
+                logger.error("mailbox delete failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}

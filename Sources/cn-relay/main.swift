@@ -1,0 +1,4 @@
+import ArgumentParser
+import CNRelayKit
+
+await RelayCommand.main()

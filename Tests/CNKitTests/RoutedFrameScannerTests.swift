@@ -1,0 +1,140 @@
+import Testing
+import CNProtocol
+
+/// The hot-path scanner must agree with the Codable decoder on every input: accept and
+/// reject the same MSG/RTC frames and read the same fields.
+struct RoutedFrameScannerTests {
+    static let corpus: [String] = [
+        #"{"t":"MSG","sid":"s1","id":"m1","c":true,"p":1,"data":{"payloads":{"k1":"v1","k2":"v2"}}}"#,
+        #"{"t":"MSG","sid":"s1","data":{"payloads":{}}}"#,
+        #"{"t":"MSG","sid":"s1","data":{"payloads":{"k":"a\/b\u00e9\ud83d\ude00"}}}"#,
+        #"  {"data":{"x":[1,2,{"y":null}],"payloads":{"k":"v"}},"sid":"s","t":"MSG"}  "#,
+        #"{"t":"MSG","sid":"s","p":1.0,"data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s","p":1e0,"data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s","p":1.5,"data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s","p":-0,"data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s","p":"1","data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s","p":null,"c":null,"id":null,"data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s","c":1,"data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s","id":5,"data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":5,"data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s"}"#,
+        #"{"t":"MSG","sid":"s","data":null}"#,
+        #"{"t":"MSG","sid":"s","data":{"payloads":null}}"#,
+        #"{"t":"MSG","sid":"s","data":{"payloads":{"k":1}}}"#,
+        #"{"t":"MSG","sid":"s","data":{"payloads":{"k":null}}}"#,
+        #"{"t":"MSG","sid":"s","data":{"payloads":[]}}"#,
+        #"{"t":"MSG","sid":"s","sid":"other","data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s","data":{"payloads":{"k":"v","k":"w"}}}"#,
+        #"{"t":"MSG","sid":"s","data":{"payloads":{"k":"v"}},"data":5}"#,
+        #"{"t":"MSG","sid":"s","data":{"payloads":{"k":"v"}}} x"#,
+        #"{"t":"MSG","sid":"s","data":{"payloads":{"k":"v"}},}"#,
+        #"{"t":"MSG","sid":"\ud800","data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s","data":{"payloads":{"k":"\udc00"}}}"#,
+        "{\"t\":\"MSG\",\"sid\":\"s\u{01}\",\"data\":{\"payloads\":{\"k\":\"v\"}}}",
+        #"{"t":"MSG","sid":"s","data":{"payloads":{"k":"v"}},"n":01}"#,
+        #"{"t":"MSG","sid":"s","data":{"payloads":{"k":"v"}},"n":1.}"#,
+        #"{"t":"MSG","sid":"s","data":{"payloads":{"k":"v"}},"n":tru}"#,
+        #"{"t":"RTC_OFFER","sid":"s","targetPubKey":"k","data":{"payloads":{"k":"sdp"}}}"#,
+        #"{"t":"RTC_ICE","sid":"s","data":{"payloads":{"k":"sdp"}}}"#,
+        #"{"t":"RTC_ANSWER","sid":"s","targetPubKey":null,"data":{"payloads":{"k":"sdp"}}}"#,
+        #"{"\u0074":"MSG","sid":"s","data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s","p":9223372036854775808,"data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s","p":1e400,"data":{"payloads":{"k":"v"}}}"#,
+    ]
+
+    /// Checks one input; returns a description of any disagreement.
+    static func disagreement(_ bytes: [UInt8]) -> String? {
+        let scan = RoutedFrameScanner.scan(bytes)
+        let decoded = try? FrameCodec.decodeClientFrame(bytes)
+        guard let scan, case .value(let t) = scan.type, t == "MSG" || RTCKind(rawValue: t) != nil else {
+            // Not a routed frame by the scanner's reading: the codec must not read one either.
+            // The relay scans every frame first, so JSON validity must agree for all types.
+            if scan == nil && decoded != nil { return "scanner rejected JSON the codec accepted" }
+            switch decoded {
+            case .message, .rtc: return "codec read a routed frame the scanner did not"
+            default: return nil
+            }
+        }
+        // The scanner's acceptance rule, as the relay applies it before its own checks.
+        let shapeOK = scan.sid.value != nil && scan.id != .wrongType && scan.confirm != .wrongType && scan.priority != .wrongType
+            && scan.payloads != nil && !scan.payloadsMalformed && (t == "MSG" || scan.targetPubKey.value != nil)
+        switch decoded {
+        case nil:
+            return shapeOK ? "scanner accepted a frame the codec rejected" : nil
+        case .message(let m)?:
+            guard shapeOK else { return "codec accepted a MSG the scanner rejected" }
+            let payloads = Dictionary(uniqueKeysWithValues: scan.payloads!.map { ($0.key, RoutedFrameScanner.decodeString(bytes, $0.token)!) })
+            if m.header.sid != scan.sid.value || m.header.id != scan.id.value || m.header.priority != scan.priority.value
+                || m.confirm != (scan.confirm.value ?? false) || m.payloads != payloads {
+                return "fields differ: \(m) vs \(scan)"
+            }
+            return nil
+        case .rtc(let s)?:
+            guard shapeOK else { return "codec accepted an RTC frame the scanner rejected" }
+            let payloads = Dictionary(uniqueKeysWithValues: scan.payloads!.map { ($0.key, RoutedFrameScanner.decodeString(bytes, $0.token)!) })
+            if s.sid != scan.sid.value || s.id != scan.id.value || s.targetPubKey != scan.targetPubKey.value || s.payloads != payloads {
+                return "fields differ: \(s) vs \(scan)"
+            }
+            return nil
+        default:
+            return "codec read another frame type"
+        }
+    }
+
+    @Test(arguments: corpus)
+    func scannerAgreesWithCodec(_ input: String) {
+        #expect(Self.disagreement(Array(input.utf8)) == nil, "\(input)")
+    }
+
+    @Test func scannerAgreesOnMutations() {
+        // Deterministic mutations of the corpus: truncations, byte flips, insertions.
+        var rng = SplitMix(seed: 42)
+        let alphabet = Array(#"{}[]":,\ tnfu0123456789.eE-+"#.utf8) + [0x00, 0x1F, 0x7F, 0xC3, 0xA9, 0xED, 0xA0, 0x80, 0xF4, 0x90]
+        var checked = 0
+        for input in Self.corpus {
+            let base = Array(input.utf8)
+            for _ in 0..<300 {
+                var bytes = base
+                switch rng.next() % 3 {
+                case 0: bytes = Array(bytes.prefix(Int(rng.next() % UInt64(bytes.count + 1))))
+                case 1 where !bytes.isEmpty: bytes[Int(rng.next() % UInt64(bytes.count))] = alphabet[Int(rng.next() % UInt64(alphabet.count))]
+                default: bytes.insert(alphabet[Int(rng.next() % UInt64(alphabet.count))], at: Int(rng.next() % UInt64(bytes.count + 1)))
+                }
+                if let problem = Self.disagreement(bytes) {
+                    Issue.record("\(problem) on \(String(decoding: bytes, as: UTF8.self).debugDescription)")
+                    return
+                }
+                checked += 1
+            }
+        }
+        #expect(checked == Self.corpus.count * 300)
+    }
+
+    @Test func payloadTokensAreVerbatim() {
+        let input = Array(#"{"t":"MSG","sid":"s","data":{"payloads":{"k1":"a\/b","k2":"xyz"}}}"#.utf8)
+        let scan = RoutedFrameScanner.scan(input)!
+        let tokens = scan.payloads!.map { String(decoding: input[$0.token], as: UTF8.self) }
+        #expect(tokens == [#""a\/b""#, #""xyz""#])
+        #expect(scan.payloadBytes == 7)
+    }
+
+    @Test func deepNestingIsRejectedNotCrashed() {
+        let deep = "{\"t\":\"MSG\",\"x\":" + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"
+        #expect(RoutedFrameScanner.scan(Array(deep.utf8)) == nil)
+    }
+}
+
+/// A small deterministic generator, so failures reproduce.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
