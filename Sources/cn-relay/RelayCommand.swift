@@ -5,6 +5,7 @@ import Foundation
 import Logging
 
 /// `cn-relay`: the CryptNode relay. See `man/cn-relay.8`.
+@main
 struct RelayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cn-relay",

