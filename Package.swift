@@ -80,6 +80,14 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: Fuzzing (scripts/fuzz.sh builds it with -sanitize=fuzzer)
+        .executableTarget(
+            name: "FrameFuzz",
+            dependencies: ["CNProtocol"],
+            path: "Fuzz/FrameFuzz",
+            swiftSettings: strict
+        ),
+
         // MARK: Tests
         .testTarget(
             name: "CNKitTests",
@@ -94,6 +102,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),

@@ -47,48 +47,15 @@ struct RoutedFrameScannerTests {
 
     /// Checks one input; returns a description of any disagreement.
     static func disagreement(_ bytes: [UInt8]) -> String? {
-        let scan = RoutedFrameScanner.scan(bytes)
-        let decoded = try? FrameCodec.decodeClientFrame(bytes)
-        guard let scan, case .value(let t) = scan.type, t == "MSG" || RTCKind(rawValue: t) != nil else {
-            // Not a routed frame by the scanner's reading: the codec must not read one either.
-            // The relay scans every frame first and requires strict RFC 8259 JSON. JSONDecoder
-            // is laxer (trailing commas; numbers in unread fields go unchecked), so where
-            // only the scanner refuses, an independent parser must refuse too, or the input
-            // must hold a trailing comma, which JSONSerialization also tolerates.
-            if scan == nil && decoded != nil {
-                let lenientlyValid = (try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])) != nil
-                if lenientlyValid && !Self.hasTrailingComma(bytes) { return "scanner rejected valid JSON the codec accepted" }
-            }
-            if scan == nil { return nil }  // the relay answers bad_frame, whatever the codec thinks
-            switch decoded {
-            case .message, .rtc: return "codec read a routed frame the scanner did not"
-            default: return nil
-            }
+        // The relay requires strict RFC 8259 JSON. JSONDecoder is laxer (trailing commas;
+        // numbers in unread fields go unchecked), so where only the scanner refuses, an
+        // independent parser must refuse too, or the input must hold a trailing comma,
+        // which JSONSerialization also tolerates.
+        if RoutedFrameScanner.scan(bytes) == nil, (try? FrameCodec.decodeClientFrame(bytes)) != nil {
+            let lenientlyValid = (try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])) != nil
+            if lenientlyValid && !Self.hasTrailingComma(bytes) { return "scanner rejected valid JSON the codec accepted" }
         }
-        // The scanner's acceptance rule, as the relay applies it before its own checks.
-        let shapeOK = scan.sid.value != nil && scan.id != .wrongType && scan.confirm != .wrongType && scan.priority != .wrongType
-            && scan.payloads != nil && !scan.payloadsMalformed && (t == "MSG" || scan.targetPubKey.value != nil)
-        switch decoded {
-        case nil:
-            return shapeOK ? "scanner accepted a frame the codec rejected" : nil
-        case .message(let m)?:
-            guard shapeOK else { return "codec accepted a MSG the scanner rejected" }
-            let payloads = Dictionary(uniqueKeysWithValues: scan.payloads!.map { ($0.key, RoutedFrameScanner.decodeString(bytes, $0.token)!) })
-            if m.header.sid != scan.sid.value || m.header.id != scan.id.value || m.header.priority != scan.priority.value
-                || m.confirm != (scan.confirm.value ?? false) || m.payloads != payloads {
-                return "fields differ: \(m) vs \(scan)"
-            }
-            return nil
-        case .rtc(let s)?:
-            guard shapeOK else { return "codec accepted an RTC frame the scanner rejected" }
-            let payloads = Dictionary(uniqueKeysWithValues: scan.payloads!.map { ($0.key, RoutedFrameScanner.decodeString(bytes, $0.token)!) })
-            if s.sid != scan.sid.value || s.id != scan.id.value || s.targetPubKey != scan.targetPubKey.value || s.payloads != payloads {
-                return "fields differ: \(s) vs \(scan)"
-            }
-            return nil
-        default:
-            return "codec read another frame type"
-        }
+        return RoutedFrameScanner.crossCheck(bytes)
     }
 
     static func hasTrailingComma(_ bytes: [UInt8]) -> Bool {

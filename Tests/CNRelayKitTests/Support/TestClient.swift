@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import NIOHTTP1
 import NIOWebSocket
+import NIOSSL
 import Crypto
 import CNProtocol
 import CNCrypto
@@ -64,6 +65,18 @@ final class Inbox: @unchecked Sendable {
     }
 }
 
+/// A flag that lets exactly one caller through.
+final class Once: @unchecked Sendable {
+    private let lock = NSLock()
+    private var taken = false
+    func claim() -> Bool {
+        lock.withLock {
+            defer { taken = true }
+            return !taken
+        }
+    }
+}
+
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
@@ -87,32 +100,53 @@ final class TestClient: @unchecked Sendable {
 
     /// Connects and completes the WebSocket handshake.
     static func connect(port: Int, host: String = "127.0.0.1", identity: P256.KeyAgreement.PrivateKey = .init(),
-                        maxFrameSize: Int = 1 << 22) async throws -> TestClient {
+                        maxFrameSize: Int = 1 << 22, trustedCertificate: String? = nil) async throws -> TestClient {
+        let tls = try trustedCertificate.map { pem in
+            var config = TLSConfiguration.makeClientConfiguration()
+            config.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(pem))
+            return try NIOSSLContext(configuration: config)
+        }
         let inbox = Inbox()
-        let upgraded = group.next().makePromise(of: Void.self)
-        let channel = try await ClientBootstrap(group: group)
+        let loop = group.next()
+        // Completed once: by the upgrade, by the socket closing first, or by a timeout.
+        let upgraded = loop.makePromise(of: Void.self)
+        let once = Once()
+        let finish: @Sendable (Result<Void, any Error>) -> Void = { result in
+            if once.claim() { upgraded.completeWith(result) }
+        }
+        let channel = try await ClientBootstrap(group: loop)
             .channelInitializer { channel in
                 let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: maxFrameSize, automaticErrorHandling: false) { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
                             NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1000, maxAccumulatedFrameSize: maxFrameSize))
                         try channel.pipeline.syncOperations.addHandler(ClientFrameHandler(inbox: inbox))
-                        upgraded.succeed()
+                        finish(.success(()))
                     }
                 }
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: "localhost"))
+                    }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers(
                         withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
                 }
             }
             .connect(host: host, port: port).get()
+        channel.closeFuture.whenComplete { _ in finish(.failure(TestFailure("closed before the WebSocket upgrade"))) }
+        loop.scheduleTask(in: .seconds(5)) { finish(.failure(TestFailure("no WebSocket upgrade within 5 s"))) }
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: "\(host):\(port)")
         headers.add(name: "Content-Length", value: "0")
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: headers)
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         try await channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
-        try await withTimeout(.seconds(5)) { try await upgraded.futureResult.get() }
+        do {
+            try await upgraded.futureResult.get()
+        } catch {
+            try? await channel.close()
+            throw error
+        }
         return TestClient(channel: channel, inbox: inbox, identity: identity)
     }
 
@@ -249,18 +283,5 @@ private final class ClientFrameHandler: ChannelInboundHandler {
         guard !closeReported else { return }
         closeReported = true
         inbox.push(item)
-    }
-}
-
-func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            throw TestFailure("timed out after \(timeout)")
-        }
-        let result = try await group.next()!
-        group.cancelAll()
-        return result
     }
 }

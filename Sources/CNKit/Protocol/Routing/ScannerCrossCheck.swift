@@ -1,0 +1,51 @@
+/// The agreement rule between ``RoutedFrameScanner`` and ``FrameCodec``, in one place
+/// for the test suite and the fuzz target (`Fuzz/FrameFuzz`).
+extension RoutedFrameScanner {
+    /// Scans and decodes `bytes` both ways; describes any disagreement, nil if they agree.
+    ///
+    /// The relay scans every frame first and requires strict JSON, so the codec's extra
+    /// leniency (trailing commas, unread malformed numbers) is not a disagreement; the
+    /// test suite checks that leniency separately against an independent parser.
+    public static func crossCheck(_ bytes: [UInt8]) -> String? {
+        let scan = scan(bytes)
+        let decoded = try? FrameCodec.decodeClientFrame(bytes)
+        guard let scan else { return nil }
+        guard case .value(let t) = scan.type, t == "MSG" || RTCKind(rawValue: t) != nil else {
+            switch decoded {
+            case .message?, .rtc?: return "codec read a routed frame the scanner did not"
+            default: return nil
+            }
+        }
+        // The scanner's acceptance rule, as the relay applies it before its own checks.
+        let shapeOK = scan.sid.value != nil && scan.id != .wrongType && scan.confirm != .wrongType && scan.priority != .wrongType
+            && scan.payloads != nil && !scan.payloadsMalformed && (t == "MSG" || scan.targetPubKey.value != nil)
+        func payloads() -> [String: String]? {
+            var out: [String: String] = [:]
+            for p in scan.payloads ?? [] {
+                guard let v = decodeString(bytes, p.token) else { return nil }
+                out[p.key] = v
+            }
+            return out
+        }
+        switch decoded {
+        case nil:
+            return shapeOK ? "scanner accepted a frame the codec rejected" : nil
+        case .message(let m)?:
+            guard shapeOK else { return "codec accepted a MSG the scanner rejected" }
+            if m.header.sid != scan.sid.value || m.header.id != scan.id.value || m.header.priority != scan.priority.value
+                || m.confirm != (scan.confirm.value ?? false) || m.payloads != payloads() {
+                return "MSG fields differ"
+            }
+            return nil
+        case .rtc(let s)?:
+            guard shapeOK else { return "codec accepted an RTC frame the scanner rejected" }
+            if s.kind.rawValue != t || s.sid != scan.sid.value || s.id != scan.id.value || s.targetPubKey != scan.targetPubKey.value
+                || s.payloads != payloads() {
+                return "RTC fields differ"
+            }
+            return nil
+        default:
+            return "codec read another frame type"
+        }
+    }
+}
