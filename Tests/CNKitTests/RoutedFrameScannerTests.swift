@@ -28,6 +28,8 @@ struct RoutedFrameScannerTests {
         #"{"t":"MSG","sid":"s","data":{"payloads":[]}}"#,
         #"{"t":"MSG","sid":"s","sid":"other","data":{"payloads":{"k":"v"}}}"#,
         #"{"t":"MSG","sid":"s","data":{"payloads":{"k":"v","k":"w"}}}"#,
+        #"{"t":"MSG","sid":"s","data":{"payloads":{"k":"v","k":1}}}"#,
+        #"{"t":"MSG","sid":"s","data":{"payloads":{"k":"v"},"payloads":1}}"#,
         #"{"t":"MSG","sid":"s","data":{"payloads":{"k":"v"}},"data":5}"#,
         #"{"t":"MSG","sid":"s","data":{"payloads":{"k":"v"}}} x"#,
         #"{"t":"MSG","sid":"s","data":{"payloads":{"k":"v"}},}"#,

@@ -46,6 +46,28 @@ struct FriendTests {
         await a.close(); await a2.close(); await b.close()
     }
 
+    @Test func theSealingDeviceIsListedFirst() async throws {
+        let relay = try await TestRelay.start()
+        defer { Task { await relay.stop() } }
+        let a1 = try await relay.client(alice)
+        try await Task.sleep(for: .milliseconds(1_100))  // a2 becomes the newest device
+        let a2 = try await relay.client(alice)
+        let b1 = try await relay.client(bob)
+        try await a1.requestFriend(bob, devices: [b1.publicKey], from: alice)
+        guard case .friendRequest(let push) = try await b1.expect(.friendRequest) else { throw TestFailure("no push") }
+        #expect(push.publicKey == a1.publicKey && push.publicKeys == [a1.publicKey, a2.publicKey])
+        try await b1.send(.getPendingRequests)
+        guard case .pendingRequests(let pending) = try await b1.expect(.pendingRequests) else { throw TestFailure("no list") }
+        #expect(pending.first?.publicKeys.first == a1.publicKey)
+        // The accept, from Bob's older device, names that device first.
+        try await Task.sleep(for: .milliseconds(1_100))
+        let b2 = try await relay.client(bob)
+        try await b1.send(.friendAccept(FriendPackets(targetEmail: alice, payloads: [DevicePacket(publicKey: a1.publicKey, encryptedPacket: "acc")])))
+        guard case .friendAccepted(let accepted) = try await a1.expect(.friendAccepted) else { throw TestFailure("no accept") }
+        #expect(accepted.publicKeys == [b1.publicKey, b2.publicKey])
+        for c in [a1, a2, b1, b2] { await c.close() }
+    }
+
     @Test func requestToAnOfflineTargetWaitsInPendingRequests() async throws {
         let relay = try await TestRelay.start()
         defer { Task { await relay.stop() } }

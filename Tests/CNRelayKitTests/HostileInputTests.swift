@@ -62,13 +62,14 @@ struct HostileInputTests {
         let relay = try await TestRelay.start()
         defer { Task { await relay.stop() } }
         let c = try await relay.client(alice)
-        try await c.sendRaw(Array(repeating: UInt8(ascii: " "), count: ProtocolLimits.maxFrameBytes + 1))
+        // The relay may close while the frame is still being written: the write can fail.
+        try? await c.sendRaw(Array(repeating: UInt8(ascii: " "), count: ProtocolLimits.maxFrameBytes + 1))
         #expect(try await c.expectClose() == .messageTooLarge)
         // Fragmented past the limit: the same.
         let d = try await relay.client(bob)
         let half = Array(repeating: UInt8(ascii: " "), count: ProtocolLimits.maxFrameBytes / 2 + 1)
         try await d.sendRaw(half, opcode: .text, fin: false)
-        try await d.sendRaw(half, opcode: .continuation, fin: true)
+        try? await d.sendRaw(half, opcode: .continuation, fin: true)
         #expect(try await d.expectClose() == .messageTooLarge)
     }
 

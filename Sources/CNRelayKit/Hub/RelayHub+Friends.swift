@@ -29,10 +29,10 @@ extension RelayHub {
         if blocks[target.hash]?.contains(session.account) == true { return }
 
         let request = StoredRequest(senderHash: session.account, targetHash: target.hash, senderEmail: session.email.value,
-                                    packets: packets, created: WallClock.seconds())
+                                    senderDevice: session.device, packets: packets, created: WallClock.seconds())
         requests[target.hash, default: [:]][session.account] = request
         store.saveRequest(request)
-        let senderKeys = activeDevices(of: session.account)
+        let senderKeys = activeDevices(of: session.account, first: session.device)
         sendToAccount(target.hash) { device in
             packets.packet(for: device).map {
                 .friendRequest(FriendRequestPush(senderHash: session.account, senderEmail: session.email.value,
@@ -45,7 +45,7 @@ extension RelayHub {
     func pendingRequests(for session: RelayConnection.Session) -> [PendingRequest] {
         (requests[session.account] ?? [:]).values.sorted { $0.created < $1.created }.compactMap { r in
             r.packets.packet(for: session.device).map {
-                PendingRequest(senderHash: r.senderHash, senderEmail: r.senderEmail, publicKeys: activeDevices(of: r.senderHash),
+                PendingRequest(senderHash: r.senderHash, senderEmail: r.senderEmail, publicKeys: activeDevices(of: r.senderHash, first: r.senderDevice),
                                encryptedPacket: $0, timestamp: WallClock.rfc3339(seconds: r.created))
             }
         }
@@ -66,7 +66,7 @@ extension RelayHub {
 
         deliverOrKeep(them, OfflineNotification(
             id: newID(), kind: .friendAccepted, senderHash: me, senderEmail: session.email.value, sid: sid,
-            publicKeys: activeDevices(of: me), packets: packets, created: WallClock.seconds()))
+            publicKeys: activeDevices(of: me, first: session.device), packets: packets, created: WallClock.seconds()))
         send(.friendAcceptedAck(FriendAcceptedAck(targetEmail: requester.value, sid: sid)), to: conn)
         announcePresence(between: me, and: them, sid: sid)
     }

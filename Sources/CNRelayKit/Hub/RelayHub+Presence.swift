@@ -14,6 +14,14 @@ extension RelayHub {
             .map(\.key)
     }
 
+    /// The account's active devices with `device` first: the one that sealed a friend
+    /// packet, so that `publicKey` (the first) names the key to decrypt it with.
+    func activeDevices(of account: String, first device: String) -> [String] {
+        let all = activeDevices(of: account)
+        guard all.contains(device) else { return all }
+        return [device] + all.filter { $0 != device }
+    }
+
     func onlineDevices(of account: String) -> [String] {
         (online[account] ?? [:]).keys.sorted()
     }

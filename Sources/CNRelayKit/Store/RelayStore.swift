@@ -50,6 +50,7 @@ final class RelayStore: Sendable {
                 t.column("senderHash", .text).notNull()
                 t.column("targetHash", .text).notNull()
                 t.column("senderEmail", .text).notNull()
+                t.column("senderDevice", .text).notNull()
                 t.column("packets", .blob).notNull()  // JSON of FriendPackets
                 t.column("created", .integer).notNull().indexed()
                 t.primaryKey(["senderHash", "targetHash"])

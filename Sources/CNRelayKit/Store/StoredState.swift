@@ -43,6 +43,8 @@ struct StoredRequest: Sendable {
     var senderHash: String
     var targetHash: String
     var senderEmail: String
+    /// The device that sent (and sealed) the request; listed first in `publicKeys`.
+    var senderDevice: String
     var packets: FriendPackets
     var created: Int64
 }
@@ -98,8 +100,8 @@ extension RelayStore {
             let decoder = JSONDecoder()
             for row in try Row.fetchAll(db, sql: "SELECT * FROM pendingRequest") {
                 let packets = try decoder.decode(FriendPackets.self, from: row["packets"] as Data)
-                s.requests.append(StoredRequest(senderHash: row["senderHash"], targetHash: row["targetHash"],
-                                                senderEmail: row["senderEmail"], packets: packets, created: row["created"]))
+                s.requests.append(StoredRequest(senderHash: row["senderHash"], targetHash: row["targetHash"], senderEmail: row["senderEmail"],
+                                                senderDevice: row["senderDevice"], packets: packets, created: row["created"]))
             }
             s.blocks = try Row.fetchAll(db, sql: "SELECT blockerHash, blockedHash FROM block").map { ($0["blockerHash"], $0["blockedHash"]) }
             for row in try Row.fetchAll(db, sql: "SELECT accountHash, body FROM notification ORDER BY created") {
@@ -159,8 +161,10 @@ extension RelayStore {
     func saveRequest(_ r: StoredRequest) {
         let packets = (try? JSONEncoder().encode(r.packets)) ?? Data()
         enqueue("request") { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO pendingRequest (senderHash, targetHash, senderEmail, packets, created) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [r.senderHash, r.targetHash, r.senderEmail, packets, r.created])
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO pendingRequest (senderHash, targetHash, senderEmail, senderDevice, packets, created)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [r.senderHash, r.targetHash, r.senderEmail, r.senderDevice, packets, r.created])
         }
     }
 

@@ -98,43 +98,50 @@ private struct Scanner {
     // MARK: The envelope
 
     mutating func parseTopObject(into result: inout Result) -> Bool {
-        position += 1  // {
-        depth += 1
-        var seen: Set<String> = []
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") { position += 1; depth -= 1; return true }
-        while true {
-            skipWhitespace()
-            guard peek() == UInt8(ascii: "\""), let key = parseString(decode: true) else { return false }
-            skipWhitespace()
-            guard consume(UInt8(ascii: ":")) else { return false }
-            skipWhitespace()
-            let first = seen.insert(key).inserted
-            if first {
-                switch key {
-                case "t": guard parseStringField(&result.type) else { return false }
-                case "sid": guard parseStringField(&result.sid) else { return false }
-                case "id": guard parseStringField(&result.id) else { return false }
-                case "targetPubKey": guard parseStringField(&result.targetPubKey) else { return false }
-                case "c": guard parseBoolField(&result.confirm) else { return false }
-                case "p": guard parseIntField(&result.priority) else { return false }
-                case "data": guard parseData(into: &result) else { return false }
-                default: guard skipValue() else { return false }
-                }
-            } else {
-                guard skipValue() else { return false }
+        parseObject { scanner, key in
+            switch key {
+            case "t": scanner.parseStringField(&result.type)
+            case "sid": scanner.parseStringField(&result.sid)
+            case "id": scanner.parseStringField(&result.id)
+            case "targetPubKey": scanner.parseStringField(&result.targetPubKey)
+            case "c": scanner.parseBoolField(&result.confirm)
+            case "p": scanner.parseIntField(&result.priority)
+            case "data": scanner.parseData(into: &result)
+            default: scanner.skipValue()
             }
-            skipWhitespace()
-            if consume(UInt8(ascii: ",")) { continue }
-            guard consume(UInt8(ascii: "}")) else { return false }
-            depth -= 1
-            return true
         }
     }
 
     mutating func parseData(into result: inout Result) -> Bool {
         guard peek() == UInt8(ascii: "{") else { return skipValue() }
-        position += 1
+        return parseObject { scanner, key in
+            guard key == "payloads", scanner.peek() == UInt8(ascii: "{") else { return scanner.skipValue() }
+            return scanner.parsePayloads(into: &result)
+        }
+    }
+
+    mutating func parsePayloads(into result: inout Result) -> Bool {
+        var payloads: [RoutedFrameScanner.Payload] = []
+        let ok = parseObject { scanner, key in
+            guard scanner.peek() == UInt8(ascii: "\"") else {
+                result.payloadsMalformed = true
+                return scanner.skipValue()
+            }
+            let start = scanner.position
+            guard scanner.parseString(decode: false) != nil else { return false }
+            payloads.append(.init(key: key, token: start..<scanner.position))
+            result.payloadBytes += scanner.position - start - 2
+            return true
+        }
+        result.payloads = payloads
+        return ok
+    }
+
+    /// Parses an object at `position` (which holds `{`), calling `member` with the scanner
+    /// positioned at each value. Only the first of duplicate keys reaches `member` (as in
+    /// JSONDecoder); later ones are validated and skipped.
+    mutating func parseObject(_ member: (inout Scanner, String) -> Bool) -> Bool {
+        position += 1  // {
         depth += 1
         guard depth <= RoutedFrameScanner.maxDepth else { return false }
         var seen: Set<String> = []
@@ -146,8 +153,8 @@ private struct Scanner {
             skipWhitespace()
             guard consume(UInt8(ascii: ":")) else { return false }
             skipWhitespace()
-            if seen.insert(key).inserted, key == "payloads", peek() == UInt8(ascii: "{") {
-                guard parsePayloads(into: &result) else { return false }
+            if seen.insert(key).inserted {
+                guard member(&self, key) else { return false }
             } else {
                 guard skipValue() else { return false }
             }
@@ -155,44 +162,6 @@ private struct Scanner {
             if consume(UInt8(ascii: ",")) { continue }
             guard consume(UInt8(ascii: "}")) else { return false }
             depth -= 1
-            return true
-        }
-    }
-
-    mutating func parsePayloads(into result: inout Result) -> Bool {
-        position += 1  // {
-        depth += 1
-        guard depth <= RoutedFrameScanner.maxDepth else { return false }
-        var payloads: [RoutedFrameScanner.Payload] = []
-        var seen: Set<String> = []
-        skipWhitespace()
-        if consume(UInt8(ascii: "}")) {
-            depth -= 1
-            result.payloads = payloads
-            return true
-        }
-        while true {
-            skipWhitespace()
-            guard peek() == UInt8(ascii: "\""), let key = parseString(decode: true) else { return false }
-            skipWhitespace()
-            guard consume(UInt8(ascii: ":")) else { return false }
-            skipWhitespace()
-            let start = position
-            if peek() == UInt8(ascii: "\"") {
-                guard parseString(decode: false) != nil else { return false }
-                if seen.insert(key).inserted {
-                    payloads.append(.init(key: key, token: start..<position))
-                    result.payloadBytes += position - start - 2
-                }
-            } else {
-                guard skipValue() else { return false }
-                result.payloadsMalformed = true
-            }
-            skipWhitespace()
-            if consume(UInt8(ascii: ",")) { continue }
-            guard consume(UInt8(ascii: "}")) else { return false }
-            depth -= 1
-            result.payloads = payloads
             return true
         }
     }
