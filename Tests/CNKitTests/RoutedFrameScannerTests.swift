@@ -49,13 +49,12 @@ struct RoutedFrameScannerTests {
 
     /// Checks one input; returns a description of any disagreement.
     static func disagreement(_ bytes: [UInt8]) -> String? {
-        // The relay requires strict RFC 8259 JSON. JSONDecoder is laxer (trailing commas;
-        // numbers in unread fields go unchecked), so where only the scanner refuses, an
-        // independent parser must refuse too, or the input must hold a trailing comma,
-        // which JSONSerialization also tolerates.
-        if RoutedFrameScanner.scan(bytes) == nil, (try? FrameCodec.decodeClientFrame(bytes)) != nil {
+        // The scanner refuses only invalid JSON: where it refuses, an independent parser
+        // (JSONSerialization) refuses too, unless the input holds a trailing comma, which
+        // JSONSerialization tolerates and RFC 8259 does not.
+        if !RoutedFrameScanner.isStrictJSON(bytes) {
             let lenientlyValid = (try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])) != nil
-            if lenientlyValid && !Self.hasTrailingComma(bytes) { return "scanner rejected valid JSON the codec accepted" }
+            if lenientlyValid && !Self.hasTrailingComma(bytes) { return "scanner rejected valid JSON" }
         }
         return RoutedFrameScanner.crossCheck(bytes)
     }
@@ -104,6 +103,18 @@ struct RoutedFrameScannerTests {
         let tokens = scan.payloads!.map { String(decoding: input[$0.token], as: UTF8.self) }
         #expect(tokens == [#""a\/b""#, #""xyz""#])
         #expect(scan.payloadBytes == 7)
+    }
+
+    @Test func frameCodecSurvivesInputThatTrapsJSONDecoder() {
+        // 513 unclosed brackets make FoundationEssentials' JSONDecoder trap (FrameFuzz found it).
+        let input = Array(repeating: UInt8(ascii: "["), count: 513)
+        #expect(throws: FrameError(.invalidJSON)) { try FrameCodec.decodeClientFrame(input) }
+        #expect(throws: FrameError(.invalidJSON)) { try FrameCodec.decodeRelayFrame(input) }
+        // Nesting: 511 arrays inside the envelope object are accepted, 512 are not.
+        let ok = "{\"t\":\"PING\",\"x\":" + String(repeating: "[", count: 511) + String(repeating: "]", count: 511) + "}"
+        let deep = "{\"t\":\"PING\",\"x\":" + String(repeating: "[", count: 512) + String(repeating: "]", count: 512) + "}"
+        #expect((try? FrameCodec.decodeClientFrame(Array(ok.utf8))) == .ping)
+        #expect(throws: FrameError(.invalidJSON)) { try FrameCodec.decodeClientFrame(Array(deep.utf8)) }
     }
 
     @Test func deepNestingIsRejectedNotCrashed() {

@@ -70,6 +70,11 @@ public enum FrameCodec {
     }
 
     private static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws(FrameError) -> T {
+        // Strict JSON first, for both directions: the relay's rule (RFC 8259, nesting ≤ 512),
+        // and a guard for JSONDecoder, which traps on some malformed input (513 unclosed
+        // brackets at the end of a frame crash FoundationEssentials' error reporting; found
+        // by the FrameFuzz target).
+        guard RoutedFrameScanner.isStrictJSON([UInt8](data)) else { throw FrameError(.invalidJSON) }
         let decoder = JSONDecoder()
         do {
             return try decoder.decode(T.self, from: data)

@@ -59,6 +59,9 @@ public struct RoutedFrameScanner {
         return scanner.scanDocument()
     }
 
+    /// Whether `bytes` is exactly one strict RFC 8259 JSON value nested at most 512 deep.
+    public static func isStrictJSON(_ bytes: [UInt8]) -> Bool { scan(bytes) != nil }
+
     /// Scans an array of bytes (tests, fuzzing).
     public static func scan(_ bytes: [UInt8]) -> Result? {
         bytes.withUnsafeBytes { scan($0) }

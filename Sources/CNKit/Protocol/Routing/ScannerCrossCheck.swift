@@ -3,13 +3,12 @@
 extension RoutedFrameScanner {
     /// Scans and decodes `bytes` both ways; describes any disagreement, nil if they agree.
     ///
-    /// The relay scans every frame first and requires strict JSON, so the codec's extra
-    /// leniency (trailing commas, unread malformed numbers) is not a disagreement; the
-    /// test suite checks that leniency separately against an independent parser.
+    /// Both require strict JSON (the codec validates with the scanner before JSONDecoder),
+    /// so they must agree on everything: acceptance and every routed field.
     public static func crossCheck(_ bytes: [UInt8]) -> String? {
         let scan = scan(bytes)
         let decoded = try? FrameCodec.decodeClientFrame(bytes)
-        guard let scan else { return nil }
+        guard let scan else { return decoded == nil ? nil : "codec accepted what the scanner rejected" }
         guard case .value(let t) = scan.type, t == "MSG" || RTCKind(rawValue: t) != nil else {
             switch decoded {
             case .message?, .rtc?: return "codec read a routed frame the scanner did not"
