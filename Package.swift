@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "CNKit", targets: ["CNKit"]),
         .library(name: "CNRelayKit", targets: ["CNRelayKit"]),
         .executable(name: "cn-relay", targets: ["cn-relay"]),
+        .executable(name: "cn-relay-load", targets: ["cn-relay-load"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -77,6 +78,22 @@ let package = Package(
                 "CNRelayKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strict
+        ),
+
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "cn-relay-load",
+            dependencies: [
+                "CNProtocol", "CNCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/RelayLoad",
             swiftSettings: strict
         ),
 

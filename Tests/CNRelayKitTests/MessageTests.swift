@@ -39,6 +39,19 @@ struct MessageTests {
         for c in [a, b1, b1bis, b2, stranger] { await c.close() }
     }
 
+    @Test func hostileMessageIDsSurviveTheHandWrittenFrames() async throws {
+        let relay = try await TestRelay.start()
+        defer { Task { await relay.stop() } }
+        let a = try await relay.client(alice), b = try await relay.client(bob)
+        let s = try await befriend(a, alice, b, bob)
+        let id = "q\"uote\\ é\n\u{01}😀/"
+        try await a.send(.message(OutgoingMessage(sid: s, id: id, confirm: true, payloads: [b.publicKey: "a/b+c=="])))
+        guard case .message(let m) = try await b.expect(.message) else { throw TestFailure("no MSG") }
+        #expect(m.header.id == id && m.payloads == [b.publicKey: "a/b+c=="])
+        #expect(try await a.expect(.delivered) == .delivered(DeliveryNotice(sid: s, id: id, report: DeliveryReport(delivered: [b.publicKey]))))
+        await a.close(); await b.close()
+    }
+
     @Test func theSelfConversationLinksOwnDevices() async throws {
         let relay = try await TestRelay.start()
         defer { Task { await relay.stop() } }

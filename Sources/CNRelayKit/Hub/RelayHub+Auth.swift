@@ -83,16 +83,13 @@ extension RelayHub {
         guard let session = conn.session else { return }
         metrics.authSuccesses.increment()
 
-        if emails[account] == nil {
-            emails[account] = email.value
-            store.saveAccount(hash: account, email: email.value)
-        }
+        let newEmail: String? = emails[account] == nil ? email.value : nil
+        if let newEmail { emails[account] = newEmail }
         let now = WallClock.seconds()
         let firstSeen = devices[account]?[device]?.firstSeen ?? now
         devices[account, default: [:]][device] = Device(firstSeen: firstSeen, lastActive: now)
-        store.saveDevice(account: account, key: device, firstSeen: firstSeen, lastActive: now)
-        store.logConnection(at: now, event: "auth", account: tags.account.tag(account), ip: tags.ip.tag(conn.remoteIP),
-                            device: tags.device.tag(device))
+        store.recordAuthentication(account: account, newEmail: newEmail, device: device, firstSeen: firstSeen, at: now,
+                                   log: (tags.account.tag(account), tags.ip.tag(conn.remoteIP), tags.device.tag(device)))
 
         send(.authSuccess(AuthSuccess(email: email.value, token: tokens.mint(email: email, days: Int(ProtocolLimits.sessionTokenDays)))), to: conn)
         deliverNotifications(to: conn, session)

@@ -32,7 +32,7 @@ extension RelayHub {
         case .value(let p): (0...2).contains(p)
         case .wrongType: false
         }
-        guard priorityOK, scan.id != .wrongType, scan.confirm != .wrongType, !scan.payloadsMalformed,
+        guard priorityOK, !scan.id.isWrongType, !scan.confirm.isWrongType, !scan.payloadsMalformed,
               let payloads = scan.payloads, !needsTarget || scan.targetPubKey.value != nil else {
             badFrame(conn, id: id)
             return nil
@@ -102,8 +102,7 @@ extension RelayHub {
             }
         }
         guard scan.confirm.value == true else { return }
-        let notice = DeliveryNotice(sid: sid, id: id, report: report)
-        send(reachedOther ? .delivered(notice) : .deliveryFailed(notice), to: conn)
+        send(deliveryFrame(delivered: reachedOther, sid: sid, id: id, report: report), to: conn)
     }
 
     /// RTC_OFFER / RTC_ANSWER / RTC_ICE (PROTOCOL §5.9): same checks as MSG, routed live
@@ -124,8 +123,29 @@ extension RelayHub {
         }
         guard scan.confirm.value == true else { return }
         let report = sockets.isEmpty ? DeliveryReport(offline: [target]) : DeliveryReport(delivered: [target])
-        let notice = DeliveryNotice(sid: sid, id: scan.id.value, report: report)
-        send(sockets.isEmpty ? .deliveryFailed(notice) : .delivered(notice), to: conn)
+        send(deliveryFrame(delivered: !sockets.isEmpty, sid: sid, id: scan.id.value, report: report), to: conn)
+    }
+
+    /// DELIVERED / DELIVERED_FAILED written by hand: with `c` on every message, encoding
+    /// it with JSONEncoder was 41% of the relay's CPU (Benchmarks/README.md). The same
+    /// bytes as `FrameCodec.encode(.delivered(…))` up to key order; the tests decode it.
+    func deliveryFrame(delivered: Bool, sid: String, id: String?, report: DeliveryReport) -> ByteBuffer {
+        var out = ByteBuffer()
+        out.reserveCapacity(120 + sid.utf8.count + (id?.utf8.count ?? 0) + 92 * (report.delivered.count + report.stored.count + report.offline.count))
+        out.writeStaticString(delivered ? "{\"t\":\"DELIVERED\",\"sid\":" : "{\"t\":\"DELIVERED_FAILED\",\"sid\":")
+        out.writeJSONString(sid)
+        if let id {
+            out.writeStaticString(",\"id\":")
+            out.writeJSONString(id)
+        }
+        out.writeStaticString(",\"data\":{\"delivered\":")
+        out.writeJSONStringArray(report.delivered)
+        out.writeStaticString(",\"stored\":")
+        out.writeJSONStringArray(report.stored)
+        out.writeStaticString(",\"offline\":")
+        out.writeJSONStringArray(report.offline)
+        out.writeStaticString("}}")
+        return out
     }
 
     /// Assembles a relayed frame from the scanned bytes: the payload's JSON string token
@@ -139,12 +159,14 @@ extension RelayHub {
 
     func relayedFrame(kind: String, sid: String, id: String?, priority: Int?, target: String?, senderHash: String, senderKey: String,
                       key: String, token: ByteBuffer, queuedAt: Int64?) -> ByteBuffer {
+        // sid, target, sender and key are the relay's own validated values (a member sid,
+        // registered canonical base64 keys, hex hashes): written unescaped. `id` is the client's.
         var out = ByteBuffer()
         out.reserveCapacity(160 + sid.utf8.count + key.utf8.count * 2 + senderHash.utf8.count + token.readableBytes + (id?.utf8.count ?? 0))
         out.writeStaticString("{\"t\":\"")
         out.writeString(kind)
         out.writeStaticString("\",\"sid\":")
-        out.writeJSONString(sid)
+        out.writeJSONSafeString(sid)
         if let id {
             out.writeStaticString(",\"id\":")
             out.writeJSONString(id)
@@ -155,18 +177,18 @@ extension RelayHub {
         }
         if let target {
             out.writeStaticString(",\"targetPubKey\":")
-            out.writeJSONString(target)
+            out.writeJSONSafeString(target)
         }
         out.writeStaticString(",\"sh\":")
-        out.writeJSONString(senderHash)
+        out.writeJSONSafeString(senderHash)
         out.writeStaticString(",\"spk\":")
-        out.writeJSONString(senderKey)
+        out.writeJSONSafeString(senderKey)
         if let queuedAt {
             out.writeStaticString(",\"q\":true,\"ts\":")
             out.writeString(String(queuedAt))
         }
         out.writeStaticString(",\"data\":{\"payloads\":{")
-        out.writeJSONString(key)
+        out.writeJSONSafeString(key)
         out.writeStaticString(":")
         out.writeImmutableBuffer(token)
         out.writeStaticString("}}}")

@@ -145,19 +145,19 @@ final class RelayHub: @unchecked Sendable {
         guard let session = conn.session else { return }
         var sockets = online[session.account]?[session.device] ?? []
         sockets.removeAll { $0 === conn }
+        let now = WallClock.seconds()
+        let log = (tags.account.tag(session.account), tags.ip.tag(conn.remoteIP), tags.device.tag(session.device))
         if sockets.isEmpty {
             online[session.account]?[session.device] = nil
             if online[session.account]?.isEmpty == true { online[session.account] = nil }
-            let now = WallClock.seconds()
             devices[session.account]?[session.device]?.lastActive = now
             let first = devices[session.account]?[session.device]?.firstSeen ?? now
-            store.saveDevice(account: session.account, key: session.device, firstSeen: first, lastActive: now)
+            store.recordDisconnect(account: session.account, device: session.device, firstSeen: first, at: now, log: log)
             announceDeviceOffline(session)
         } else {
             online[session.account]?[session.device] = sockets
+            store.logConnection(at: now, event: "close", account: log.0, ip: log.1, device: log.2)
         }
-        store.logConnection(at: WallClock.seconds(), event: "close", account: tags.account.tag(session.account),
-                            ip: tags.ip.tag(conn.remoteIP), device: tags.device.tag(session.device))
         flush()
     }
 

@@ -16,7 +16,7 @@ extension RoutedFrameScanner {
             }
         }
         // The scanner's acceptance rule, as the relay applies it before its own checks.
-        let shapeOK = scan.sid.value != nil && scan.id != .wrongType && scan.confirm != .wrongType && scan.priority != .wrongType
+        let shapeOK = scan.sid.value != nil && !scan.id.isWrongType && !scan.confirm.isWrongType && !scan.priority.isWrongType
             && scan.payloads != nil && !scan.payloadsMalformed && (t == "MSG" || scan.targetPubKey.value != nil)
         func payloads() -> [String: String]? {
             var out: [String: String] = [:]
