@@ -7,6 +7,14 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// The WebSocket stack shared by the relay, its tests and the load tool.
+let webSocketStack: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+    .product(name: "NIOWebSocket", package: "swift-nio"),
+]
+
 let package = Package(
     name: "CryptNode",
     platforms: [.macOS(.v14)],
@@ -54,12 +62,7 @@ let package = Package(
         // MARK: The relay
         .target(
             name: "CNRelayKit",
-            dependencies: [
-                "CNProtocol", "CNCrypto",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
+            dependencies: ["CNProtocol", "CNCrypto"] + webSocketStack + [
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -84,12 +87,7 @@ let package = Package(
         // MARK: Benchmarks
         .executableTarget(
             name: "cn-relay-load",
-            dependencies: [
-                "CNProtocol", "CNCrypto",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
+            dependencies: ["CNProtocol", "CNCrypto"] + webSocketStack + [
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -113,12 +111,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CNRelayKitTests",
-            dependencies: [
-                "CNRelayKit", "CNProtocol", "CNCrypto",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
+            dependencies: ["CNRelayKit", "CNProtocol", "CNCrypto"] + webSocketStack + [
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
