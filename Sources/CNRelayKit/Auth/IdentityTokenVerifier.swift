@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import CNCrypto
+import CNProtocol
 
 /// Verifies OpenID Connect ID tokens locally (PROTOCOL §3): RS256 signature against the
 /// issuer's JWK set, `iss`, `aud`, `exp`/`nbf`/`iat` with 60 s of skew, and
@@ -29,7 +30,11 @@ public final class IdentityTokenVerifier: Sendable {
     public func verify(_ token: String) async -> Result<EmailAddress, Failure> {
         guard token.utf8.count <= 16_384 else { return .failure(Failure(reason: "token too long")) }
         // Read the issuer first (unverified) only to pick the provider's keys.
-        guard let issuer = Self.unverifiedIssuer(token),
+        // Only RS256 (PROTOCOL §3), whatever the key set would allow.
+        guard Self.unverifiedPart(token, 0, as: HeaderAlgorithm.self)?.alg == "RS256" else {
+            return .failure(Failure(reason: "alg is not RS256"))
+        }
+        guard let issuer = Self.unverifiedPart(token, 1, as: IssuerOnly.self)?.iss,
               let provider = providers.first(where: { $0.provider.issuers.contains(issuer) }) else {
             return .failure(Failure(reason: "unknown issuer"))
         }
@@ -51,14 +56,17 @@ public final class IdentityTokenVerifier: Sendable {
     }
 
     private struct IssuerOnly: Decodable { var iss: String? }
+    private struct HeaderAlgorithm: Decodable { var alg: String? }
 
-    static func unverifiedIssuer(_ token: String) -> String? {
+    /// Decodes part `index` (0 header, 1 claims) of a JWT without verifying it: only to
+    /// choose the provider and refuse other algorithms before any key is used.
+    static func unverifiedPart<T: Decodable>(_ token: String, _ index: Int, as: T.Type) -> T? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3 else { return nil }
-        var b64 = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        var b64 = parts[index].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while b64.count % 4 != 0 { b64 += "=" }
-        guard let data = Data(base64Encoded: b64) else { return nil }
-        return (try? JSONDecoder().decode(IssuerOnly.self, from: data))?.iss
+        guard let data = Data(base64Encoded: b64), RoutedFrameScanner.isStrictJSON([UInt8](data)) else { return nil }
+        return try? JSONDecoder().decode(T.self, from: data)
     }
 }
 

@@ -40,6 +40,10 @@ public struct RelayConfiguration: Sendable {
     /// Seconds between heartbeat PINGs, and of silence before a socket is closed.
     public var heartbeatInterval: Int64 = 10
     public var silenceTimeout: Int64 = 90
+    /// Seconds an upgraded socket may stay unauthenticated, and a socket may stay silent
+    /// before its WebSocket upgrade.
+    public var authenticationTimeout: Int64 = 60
+    public var preUpgradeTimeout: Int64 = 30
     /// Seconds between sweeps of expired store rows.
     public var sweepInterval: Int64 = 3_600
     /// How long hashed connection-log rows are kept, in seconds.

@@ -26,6 +26,8 @@ final class RelayConnection: @unchecked Sendable {
     /// An ID token is being verified off the loop.
     var authenticating = false
     var lastHeard: NIODeadline
+    /// When the WebSocket opened (unauthenticated sockets are closed after a minute).
+    let openedAt: NIODeadline
     var messageBucket: TokenBucket
     var badFrames: WindowLimiter
     /// Queued in the hub's flush list.
@@ -39,6 +41,7 @@ final class RelayConnection: @unchecked Sendable {
         self.channel = channel
         remoteIP = channel.remoteAddress?.ipAddress ?? "unknown"
         lastHeard = now
+        openedAt = now
         messageBucket = TokenBucket(rate: messageRate, burst: messageRate * 2, now: now)
         badFrames = WindowLimiter(limit: 20, window: .minutes(1))
     }

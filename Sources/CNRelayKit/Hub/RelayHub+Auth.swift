@@ -11,7 +11,7 @@ extension RelayHub {
     /// client's address: 10 a minute, then `auth_rate_limited` and close.
     func authenticate(_ conn: RelayConnection, _ request: AuthRequest, id: String?) {
         guard let device = DevicePublicKey(base64: request.publicKey) else {
-            return reply(conn, .badFrame, id: id, message: "publicKey is not a valid P-256 point")
+            return badFrame(conn, id: id, message: "publicKey is not a valid P-256 point")
         }
         guard !conn.authenticating else { return reply(conn, .authRequired, id: id, message: "Authentication in progress") }
         let acknowledges = request.features?.contains(ClientFeature.ack.rawValue) ?? false
@@ -75,6 +75,10 @@ extension RelayHub {
             }
             conn.session?.acknowledges = acknowledges
         } else {
+            // A cap on active devices: each device key is a mailbox with its own quota.
+            if devices[account]?[device] == nil, activeDevices(of: account).count >= RelayHub.maxDevicesPerAccount {
+                return reply(conn, .authFailed, message: "Too many devices for this account (\(RelayHub.maxDevicesPerAccount) active)")
+            }
             conn.session = RelayConnection.Session(email: email, account: account, device: device,
                                                    selfSid: ConversationID.between(email, email), acknowledges: acknowledges)
             cameOnline = online[account]?[device]?.isEmpty ?? true
@@ -106,7 +110,8 @@ extension RelayHub {
         guard let pending = notifications.removeValue(forKey: session.account), !pending.isEmpty else { return }
         let deliverable = pending.compactMap { n in n.frame(for: session.device).map { (n, $0) } }
         let written = deliverable.map(\.0)
-        let kept = pending.filter { n in !written.contains { $0.id == n.id } }
+        let writtenIDs = Set(written.map(\.id))
+        let kept = pending.filter { !writtenIDs.contains($0.id) }
         if !kept.isEmpty { notifications[session.account] = kept }
         guard !deliverable.isEmpty else { return }
         let promise = loop.makePromise(of: Void.self)

@@ -34,8 +34,8 @@ extension RelayHub {
     }
 
     /// Answers a malformed frame and closes the socket after 20 in a minute (1008).
-    func badFrame(_ conn: RelayConnection, id: String?) {
-        reply(conn, .badFrame, id: id)
+    func badFrame(_ conn: RelayConnection, id: String?, message: String? = nil) {
+        reply(conn, .badFrame, id: id, message: message)
         if !conn.badFrames.allow(now: .now()) {
             flush()
             conn.close(code: .policyViolation)
@@ -75,7 +75,7 @@ extension RelayHub {
             return nil
         }
         guard let email = EmailAddress(raw) else {
-            reply(conn, .badFrame, id: id, message: "Invalid e-mail address")
+            badFrame(conn, id: id, message: "Invalid e-mail address")
             return nil
         }
         return email

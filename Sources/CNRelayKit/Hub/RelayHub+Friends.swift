@@ -18,7 +18,7 @@ extension RelayHub {
         guard let target = targetAddress(conn, packets.targetEmail, id: id) else { return }
         guard target.hash != session.account else { return reply(conn, .selfRequest, id: id) }
         guard packets.encryptedPacket != nil || !(packets.payloads ?? []).isEmpty else {
-            return reply(conn, .badFrame, id: id, message: "A friend request needs a packet")
+            return badFrame(conn, id: id, message: "A friend request needs a packet")
         }
         guard packets.totalPacketCharacters <= ProtocolLimits.maxMessagePayloadCharacters else { return reply(conn, .tooLarge, id: id) }
         guard friendRequestsSent.allow(session.account, now: .now()) else {
@@ -64,9 +64,17 @@ extension RelayHub {
         store.saveFriendship(sid: sid, a: me, b: them, now: WallClock.seconds())
         dropRequests(between: me, and: them)
 
-        deliverOrKeep(them, OfflineNotification(
+        let accepted = OfflineNotification(
             id: newID(), kind: .friendAccepted, senderHash: me, senderEmail: session.email.value, sid: sid,
-            publicKeys: activeDevices(of: me, first: session.device), packets: packets, created: WallClock.seconds()))
+            publicKeys: activeDevices(of: me, first: session.device), packets: packets, created: WallClock.seconds())
+        deliverOrKeep(them, accepted)
+        // A requester device the accept has a packet for but that is offline gets it at its
+        // next AUTH (the online ones may see it twice; clients treat it idempotently).
+        let onlineDevices = Set((online[them] ?? [:]).keys)
+        let addressed = Set((packets.payloads ?? []).map(\.publicKey)).intersection(Set(devices[them]?.keys.map { $0 } ?? []))
+        if !onlineDevices.isEmpty, !addressed.subtracting(onlineDevices).isEmpty {
+            keep(accepted, for: them)
+        }
         send(.friendAcceptedAck(FriendAcceptedAck(targetEmail: requester.value, sid: sid)), to: conn)
         announcePresence(between: me, and: them, sid: sid)
     }
@@ -95,20 +103,25 @@ extension RelayHub {
     func block(_ conn: RelayConnection, _ session: RelayConnection.Session, _ raw: String, id: String?) {
         guard let target = targetAddress(conn, raw, id: id) else { return }
         guard target.hash != session.account else { return reply(conn, .selfRequest, id: id, message: "You cannot block yourself") }
+        guard blockChanges.allow(session.account, now: .now()) else { return reply(conn, .rateLimited, id: id, message: "Too many block changes") }
         if blocks[session.account, default: []].insert(target.hash).inserted {
             store.saveBlock(blocker: session.account, blocked: target.hash, now: WallClock.seconds())
+            dropRequests(between: session.account, and: target.hash)
+            if let sid = friends[session.account]?[target.hash] {
+                endFriendship(session.account, target.hash, sid: sid)
+            }
+            // Ciphertext the blocked user left in the blocker's mailbox is not delivered.
+            purgeMailbox(of: session.account, from: target.hash)
+            // Only a change is announced: repeating BLOCK_USER notifies nobody again.
+            deliverOrKeep(target.hash, OfflineNotification(id: newID(), kind: .userBlocked, senderHash: session.account, created: WallClock.seconds()))
         }
-        dropRequests(between: session.account, and: target.hash)
-        if let sid = friends[session.account]?[target.hash] {
-            endFriendship(session.account, target.hash, sid: sid)
-        }
-        deliverOrKeep(target.hash, OfflineNotification(id: newID(), kind: .userBlocked, senderHash: session.account, created: WallClock.seconds()))
         send(.userBlocked(TargetEmail(target.value)), to: conn)
     }
 
     /// UNBLOCK_USER: the friendship is not restored.
     func unblock(_ conn: RelayConnection, _ session: RelayConnection.Session, _ raw: String, id: String?) {
         guard let target = targetAddress(conn, raw, id: id) else { return }
+        guard blockChanges.allow(session.account, now: .now()) else { return reply(conn, .rateLimited, id: id, message: "Too many block changes") }
         if blocks[session.account]?.remove(target.hash) != nil {
             store.deleteBlock(blocker: session.account, blocked: target.hash)
             deliverOrKeep(target.hash, OfflineNotification(id: newID(), kind: .userUnblocked, senderHash: session.account, created: WallClock.seconds()))
@@ -143,9 +156,26 @@ extension RelayHub {
         if online[account]?.isEmpty == false {
             sendToAccount(account) { notification.frame(for: $0) }
         } else {
-            notifications[account, default: []].append(notification)
-            store.saveNotification(account: account, notification)
+            keep(notification, for: account)
         }
+    }
+
+    /// Stores a notification for the account's next AUTH. A block or unblock replaces an
+    /// earlier stored block or unblock from the same sender (only the last state matters),
+    /// so the stored list stays bounded by the number of senders.
+    func keep(_ notification: OfflineNotification, for account: String) {
+        if notification.kind == .userBlocked || notification.kind == .userUnblocked {
+            let superseded = (notifications[account] ?? []).filter {
+                ($0.kind == .userBlocked || $0.kind == .userUnblocked) && $0.senderHash == notification.senderHash
+            }
+            if !superseded.isEmpty {
+                let ids = Set(superseded.map(\.id))
+                notifications[account]?.removeAll { ids.contains($0.id) }
+                store.deleteNotifications(ids: Array(ids))
+            }
+        }
+        notifications[account, default: []].append(notification)
+        store.saveNotification(account: account, notification)
     }
 
     func newID() -> String {

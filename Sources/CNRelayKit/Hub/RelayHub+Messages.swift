@@ -38,7 +38,7 @@ extension RelayHub {
             return nil
         }
         guard !payloads.isEmpty else {
-            reply(conn, .badFrame, id: id, message: "No payloads")
+            badFrame(conn, id: id, message: "No payloads")
             return nil
         }
         guard scan.payloadBytes <= ProtocolLimits.maxMessagePayloadCharacters,
@@ -76,7 +76,7 @@ extension RelayHub {
             }
             // "Other" is the peer, or in the self conversation another own device.
             let isOther = owner != session.account || (peer == session.account && key != session.device)
-            let sockets = (online[owner]?[key] ?? []).filter { $0 !== conn }
+            let sockets = (online[owner]?[key] ?? []).filter { $0 !== conn && !$0.closed }
             if !sockets.isEmpty {
                 let frame = relayedFrame(kind: "MSG", sid: sid, id: id, priority: priority, target: nil, session: session,
                                          key: key, buffer: buffer, token: payload.token, queued: nil)
@@ -111,10 +111,10 @@ extension RelayHub {
         guard let (session, sid, peer, payloads) = admitRouted(conn, scan, needsTarget: true),
               let target = scan.targetPubKey.value else { return }
         guard let payload = payloads.first(where: { $0.key == target }) else {
-            return reply(conn, .badFrame, id: scan.id.value, message: "No payload for targetPubKey")
+            return badFrame(conn, id: scan.id.value, message: "No payload for targetPubKey")
         }
         let owner = online[peer]?[target] != nil ? peer : session.account
-        let sockets = (online[owner]?[target] ?? []).filter { $0 !== conn }
+        let sockets = (online[owner]?[target] ?? []).filter { $0 !== conn && !$0.closed }
         if !sockets.isEmpty {
             let frame = relayedFrame(kind: kind.rawValue, sid: sid, id: scan.id.value, priority: scan.priority.value, target: target,
                                      session: session, key: target, buffer: buffer, token: payload.token, queued: nil)
@@ -209,9 +209,13 @@ extension RelayHub {
         usage.items += 1
         usage.bytes += payload.count
         mailboxUsage[slot] = usage
+        let size = payload.count
         store.storeMailboxItem(slot: slot, item: MailboxItem(
             seq: 0, messageID: id ?? newID(), sid: sid, senderHash: session.account, senderKey: session.device,
-            priority: priority, payload: payload, receivedAt: receivedAt))
+            priority: priority, payload: payload, receivedAt: receivedAt)) { [self] in
+            // A resend of an id the device already holds: stored once, counted once.
+            onLoop { self.subtractMailboxUsage([slot: MailboxUsage(items: 1, bytes: size)]) }
+        }
         metrics.mailboxStored.increment()
         return true
     }
@@ -257,6 +261,8 @@ extension RelayHub {
     /// ACK: the device has stored these items; they are deleted. Unknown ids are ignored.
     func acknowledge(_ conn: RelayConnection, _ session: RelayConnection.Session, _ ids: [String], id: String?) {
         guard ids.count <= 1_000 else { return reply(conn, .tooLarge, id: id) }
+        // "Limited like MSG" (PROTOCOL §5.10): each ACK is store work.
+        guard conn.messageBucket.take(now: .now()) else { return reply(conn, .rateLimited, id: id) }
         guard config.mailboxEnabled, !ids.isEmpty else { return }
         deleteFromMailbox(MailboxSlot(account: session.account, device: session.device), ids: ids)
     }
@@ -265,15 +271,33 @@ extension RelayHub {
         Task { [self] in
             do {
                 let freed = try await store.deleteMailboxItems(slot: slot, messageIDs: ids)
-                onLoop { [self] in
-                    guard var usage = mailboxUsage[slot] else { return }
-                    usage.items = max(0, usage.items - freed.items)
-                    usage.bytes = max(0, usage.bytes - freed.bytes)
-                    mailboxUsage[slot] = usage.items == 0 ? nil : usage
-                }
+                onLoop { self.subtractMailboxUsage([slot: freed]) }
             } catch {
                 logger.error("mailbox delete failed", metadata: ["error": "\(error)"])
             }
+        }
+    }
+
+    /// After a block: what the blocked user left in the blocker's mailboxes is deleted.
+    func purgeMailbox(of account: String, from sender: String) {
+        guard config.mailboxEnabled else { return }
+        Task { [self] in
+            do {
+                let freed = try await store.purgeMailbox(account: account, sender: sender)
+                onLoop { self.subtractMailboxUsage(freed) }
+            } catch {
+                logger.error("mailbox purge failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Takes freed items out of the in-memory usage (never below zero).
+    func subtractMailboxUsage(_ freed: [MailboxSlot: MailboxUsage]) {
+        for (slot, f) in freed {
+            guard var usage = mailboxUsage[slot] else { continue }
+            usage.items = max(0, usage.items - f.items)
+            usage.bytes = max(0, usage.bytes - f.bytes)
+            mailboxUsage[slot] = usage.items == 0 ? nil : usage
         }
     }
 }

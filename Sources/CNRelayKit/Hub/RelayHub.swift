@@ -49,7 +49,11 @@ final class RelayHub: @unchecked Sendable {
     var authAttempts = KeyedWindowLimiter(limit: 10, window: .minutes(1))
     var keyLookups = KeyedWindowLimiter(limit: 30, window: .minutes(1))
     var friendRequestsSent = KeyedWindowLimiter(limit: 20, window: .hours(1))
+    /// BLOCK_USER / UNBLOCK_USER per account: each can notify someone else.
+    var blockChanges = KeyedWindowLimiter(limit: 30, window: .minutes(1))
     var timers: [RepeatedTask] = []
+    /// Devices an account may have active (within 30 days) at once.
+    static let maxDevicesPerAccount = 32
     var shuttingDown = false
 
     init(loop: any EventLoop, config: RelayConfiguration, store: RelayStore, state: StoredState, secret: [UInt8],
@@ -104,6 +108,12 @@ final class RelayHub: @unchecked Sendable {
         authAttempts.prune(now: now)
         keyLookups.prune(now: now)
         friendRequestsSent.prune(now: now)
+        blockChanges.prune(now: now)
+        // Sockets that upgraded but never authenticated get a minute.
+        let authWindow = TimeAmount.seconds(config.authenticationTimeout)
+        for conn in connections.values where conn.session == nil && !conn.authenticating && now - conn.openedAt > authWindow {
+            conn.close(code: .policyViolation)
+        }
     }
 
     /// Drops expired requests, notifications and mailbox items, here and in the store.
@@ -119,9 +129,9 @@ final class RelayHub: @unchecked Sendable {
         let config = self.config
         Task { [self] in
             do {
-                let usage = try await store.sweep(now: now, pendingRetention: retention, mailboxTTL: config.mailboxTTL,
-                                                  logRetention: config.connectionLogRetention)
-                loop.execute { self.mailboxUsage = usage }
+                let expired = try await store.sweep(now: now, pendingRetention: retention, mailboxTTL: config.mailboxTTL,
+                                                    logRetention: config.connectionLogRetention)
+                loop.execute { self.subtractMailboxUsage(expired) }
             } catch {
                 logger.error("sweep failed", metadata: ["error": "\(error)"])
             }

@@ -118,6 +118,10 @@ public final class RelayServer: Sendable {
     private static func configurePipeline(_ channel: any Channel, hub: RelayHub, tls: NIOSSLContext?, site: Website,
                                           metrics: RelayMetrics?, health: @escaping @Sendable () -> String) throws {
         let sync = channel.pipeline.syncOperations
+        // Until the WebSocket upgrade, a socket that sends nothing for 30 s is closed (the
+        // heartbeat only covers upgraded sockets).
+        try sync.addHandler(IdleStateHandler(readTimeout: .seconds(hub.config.preUpgradeTimeout)))
+        try sync.addHandler(CloseOnIdle())
         if let tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
         let http = HTTPEndpointHandler(site: site, metrics: metrics, health: health)
         let upgrader = NIOWebSocketServerUpgrader(
@@ -135,12 +139,26 @@ public final class RelayServer: Sendable {
             })
         try sync.configureHTTPServerPipeline(
             withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
-                // Upgraded: plain HTTP is over for this socket.
-                if let http = try? context.pipeline.syncOperations.handler(type: HTTPEndpointHandler.self) {
-                    context.pipeline.syncOperations.removeHandler(http, promise: nil)
-                }
+                // Upgraded: plain HTTP and the pre-upgrade timeout are over for this socket.
+                let sync = context.pipeline.syncOperations
+                if let http = try? sync.handler(type: HTTPEndpointHandler.self) { sync.removeHandler(http, promise: nil) }
+                if let idle = try? sync.handler(type: IdleStateHandler.self) { sync.removeHandler(idle, promise: nil) }
+                if let close = try? sync.handler(type: CloseOnIdle.self) { sync.removeHandler(close, promise: nil) }
             }),
             withErrorHandling: true)
         try sync.addHandler(http)
+    }
+}
+
+/// Closes a socket when `IdleStateHandler` reports it idle (before the WebSocket upgrade).
+final class CloseOnIdle: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
     }
 }

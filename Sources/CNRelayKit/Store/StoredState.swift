@@ -113,12 +113,7 @@ extension RelayStore {
     }
 
     static func mailboxUsage(_ db: Database) throws -> [MailboxSlot: MailboxUsage] {
-        var usage: [MailboxSlot: MailboxUsage] = [:]
-        let sql = "SELECT accountHash, deviceKey, COUNT(*) AS n, SUM(LENGTH(payload)) AS bytes FROM mailbox GROUP BY accountHash, deviceKey"
-        for row in try Row.fetchAll(db, sql: sql) {
-            usage[MailboxSlot(account: row["accountHash"], device: row["deviceKey"])] = MailboxUsage(items: row["n"], bytes: row["bytes"])
-        }
-        return usage
+        try mailboxUsage(db, where: "1", [])
     }
 
     /// Deletes expired rows. `now` and retentions in seconds.
@@ -224,13 +219,35 @@ extension RelayStore {
 
     // MARK: Mailbox
 
-    func storeMailboxItem(slot: MailboxSlot, item: MailboxItem) {
+    /// Stores an item; `onDuplicate` runs (off the loop) when the device already holds
+    /// an item with that id, so the caller can take back what it counted.
+    func storeMailboxItem(slot: MailboxSlot, item: MailboxItem, onDuplicate: @escaping @Sendable () -> Void) {
         enqueue("mailbox") { db in
             try db.execute(sql: """
                 INSERT OR IGNORE INTO mailbox (accountHash, deviceKey, messageID, sid, senderHash, senderKey, priority, payload, receivedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [slot.account, slot.device, item.messageID, item.sid, item.senderHash, item.senderKey,
                                  item.priority, Data(item.payload), item.receivedAt])
+            if db.changesCount == 0 { onDuplicate() }
+        }
+    }
+
+    /// What rows matching `condition` hold, per mailbox.
+    static func mailboxUsage(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [MailboxSlot: MailboxUsage] {
+        var usage: [MailboxSlot: MailboxUsage] = [:]
+        let sql = "SELECT accountHash, deviceKey, COUNT(*) AS n, SUM(LENGTH(payload)) AS bytes FROM mailbox WHERE \(condition) GROUP BY accountHash, deviceKey"
+        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+            usage[MailboxSlot(account: row["accountHash"], device: row["deviceKey"])] = MailboxUsage(items: row["n"], bytes: row["bytes"])
+        }
+        return usage
+    }
+
+    /// Deletes what a sender left in an account's mailboxes (after a block); returns what was freed.
+    func purgeMailbox(account: String, sender: String) async throws -> [MailboxSlot: MailboxUsage] {
+        try await serialized { db in
+            let freed = try Self.mailboxUsage(db, where: "accountHash = ? AND senderHash = ?", [account, sender])
+            try db.execute(sql: "DELETE FROM mailbox WHERE accountHash = ? AND senderHash = ?", arguments: [account, sender])
+            return freed
         }
     }
 
@@ -271,11 +288,13 @@ extension RelayStore {
         }
     }
 
-    /// Sweeps expired rows and returns the mailbox usage afterwards.
+    /// Sweeps expired rows; returns what the expired mailbox items held, per mailbox (the
+    /// caller subtracts it: items stored meanwhile must not be forgotten).
     func sweep(now: Int64, pendingRetention: Int64, mailboxTTL: Int64, logRetention: Int64) async throws -> [MailboxSlot: MailboxUsage] {
         try await serialized { db in
+            let expired = try Self.mailboxUsage(db, where: "receivedAt < ?", [(now - mailboxTTL) * 1000])
             try Self.sweep(db, now: now, pendingRetention: pendingRetention, mailboxTTL: mailboxTTL, logRetention: logRetention)
-            return try Self.mailboxUsage(db)
+            return expired
         }
     }
 }
