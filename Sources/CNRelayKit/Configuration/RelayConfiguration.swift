@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import CNProtocol
 
 /// Everything `cn-relay serve` can be told. Defaults are the documented ones
 /// (`man/cn-relay.8`); tests shorten the timers.
@@ -38,8 +39,8 @@ public struct RelayConfiguration: Sendable {
     /// Serve Prometheus metrics at `/metrics`.
     public var metricsEnabled = true
     /// Seconds between heartbeat PINGs, and of silence before a socket is closed.
-    public var heartbeatInterval: Int64 = 10
-    public var silenceTimeout: Int64 = 90
+    public var heartbeatInterval = ProtocolLimits.heartbeatInterval
+    public var silenceTimeout = ProtocolLimits.relaySilenceTimeout
     /// Seconds an upgraded socket may stay unauthenticated, and a socket may stay silent
     /// before its WebSocket upgrade.
     public var authenticationTimeout: Int64 = 60

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOWebSocket
 import CNCrypto
+import CNProtocol
 
 /// One WebSocket of one client. Lives on the relay's event loop and is touched only there
 /// (hence `@unchecked Sendable`: it crosses into store completions only to hop back).
@@ -43,7 +44,7 @@ final class RelayConnection: @unchecked Sendable {
         lastHeard = now
         openedAt = now
         messageBucket = TokenBucket(rate: messageRate, burst: messageRate * 2, now: now)
-        badFrames = WindowLimiter(limit: 20, window: .minutes(1))
+        badFrames = WindowLimiter(limit: ProtocolLimits.maxBadFramesPerMinute, window: .minutes(1))
     }
 
     /// Queues a text frame; the hub flushes once per read batch.

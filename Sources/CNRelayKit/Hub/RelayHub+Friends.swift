@@ -70,9 +70,9 @@ extension RelayHub {
         deliverOrKeep(them, accepted)
         // A requester device the accept has a packet for but that is offline gets it at its
         // next AUTH (the online ones may see it twice; clients treat it idempotently).
-        let onlineDevices = Set((online[them] ?? [:]).keys)
-        let addressed = Set((packets.payloads ?? []).map(\.publicKey)).intersection(Set(devices[them]?.keys.map { $0 } ?? []))
-        if !onlineDevices.isEmpty, !addressed.subtracting(onlineDevices).isEmpty {
+        let live = online[them] ?? [:]
+        let missed = (packets.payloads ?? []).contains { live[$0.publicKey] == nil && devices[them]?[$0.publicKey] != nil }
+        if !live.isEmpty, missed {
             keep(accepted, for: them)
         }
         send(.friendAcceptedAck(FriendAcceptedAck(targetEmail: requester.value, sid: sid)), to: conn)

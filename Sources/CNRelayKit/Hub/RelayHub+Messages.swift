@@ -67,9 +67,10 @@ extension RelayHub {
         for payload in payloads {
             let key = payload.key
             let owner: String
-            if online[session.account]?[key] != nil || devices[session.account]?[key] != nil {
+            // `devices` holds every device that ever authenticated, online or not.
+            if devices[session.account]?[key] != nil {
                 owner = session.account
-            } else if peer != session.account, online[peer]?[key] != nil || devices[peer]?[key] != nil {
+            } else if peer != session.account, devices[peer]?[key] != nil {
                 owner = peer
             } else {
                 continue  // keyed by nobody in the conversation: dropped
