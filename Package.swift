@@ -22,6 +22,8 @@ let package = Package(
         .library(name: "CNKit", targets: ["CNKit"]),
         .library(name: "CNRelayKit", targets: ["CNRelayKit"]),
         .executable(name: "cn-relay", targets: ["cn-relay"]),
+        .executable(name: "cn-account", targets: ["cn-account"]),
+        .executable(name: "cn-friend", targets: ["cn-friend"]),
         .executable(name: "cn-relay-load", targets: ["cn-relay-load"]),
     ],
     dependencies: [
@@ -48,13 +50,43 @@ let package = Package(
             name: "CNCrypto",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
             path: "Sources/CNKit/Crypto",
+            resources: [.copy("Resources/bip39-english.txt"), .copy("Resources/bip39-LICENSE.txt")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CNStore",
+            dependencies: [
+                "CNCrypto",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Sources/CNKit/Store",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CNClient",
+            dependencies: ["CNProtocol", "CNCrypto", "CNStore"] + webSocketStack + [
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Sources/CNKit/Client",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CNCLI",
+            dependencies: ["CNProtocol", "CNCrypto", "CNStore", "CNClient",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/CNKit/CLI",
             swiftSettings: strict
         ),
         .target(
             name: "CNKit",
-            dependencies: ["CNProtocol", "CNCrypto"],
+            dependencies: ["CNProtocol", "CNCrypto", "CNStore", "CNClient", "CNCLI"],
             path: "Sources/CNKit/Exports",
             swiftSettings: strict
         ),
@@ -84,6 +116,19 @@ let package = Package(
             swiftSettings: strict
         ),
 
+
+        // MARK: Client commands (thin mains over CNKit)
+        .executableTarget(
+            name: "cn-account",
+            dependencies: ["CNKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "cn-friend",
+            dependencies: ["CNKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+
         // MARK: Benchmarks
         .executableTarget(
             name: "cn-relay-load",
@@ -106,7 +151,18 @@ let package = Package(
         // MARK: Tests
         .testTarget(
             name: "CNKitTests",
-            dependencies: ["CNProtocol", "CNCrypto", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CNProtocol", "CNCrypto", "CNStore", "CNClient",
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "CryptoExtras", package: "swift-crypto"),
+                           .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["CNKit",
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "JWTKit", package: "jwt-kit"),
+                           .product(name: "CryptoExtras", package: "swift-crypto")] + webSocketStack,
             swiftSettings: strict
         ),
         .testTarget(

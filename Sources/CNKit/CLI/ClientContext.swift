@@ -1,0 +1,85 @@
+import Foundation
+import NIOSSL
+import CNProtocol
+import CNCrypto
+import CNStore
+import CNClient
+
+/// An opened account with its database, session service and (once connected) relay
+/// client: what a client command works with.
+public final class ClientContext: Sendable {
+    public let options: ClientOptions
+    public let account: Account
+    public let database: AccountDatabase
+    public let session: SessionService
+    /// The relay endpoint this run talks to.
+    public let endpoint: RelayEndpoint
+    private let clientBox = LockedClient()
+
+    /// Opens the account the options name (asking for its passphrase if it has one).
+    /// Events (requests arriving, key changes) are written to stderr unless `-q`.
+    public convenience init(_ options: ClientOptions) throws {
+        try self.init(options, account: try options.store.open(options.accountName, passphrase: options.passphrase.provider))
+    }
+
+    /// A context for an account already opened.
+    public init(_ options: ClientOptions, account: Account) throws {
+        self.options = options
+        self.account = account
+        database = try account.openDatabase()
+        let relay = options.relayOverride ?? account.relay
+        guard let endpoint = RelayEndpoint(relay) else { throw CommandFailure(.configuration, "\"\(relay)\" is not a ws:// or wss:// relay URL") }
+        self.endpoint = endpoint
+        let quiet = options.quiet
+        session = SessionService(account: account, database: database) { event in
+            if !quiet { Output.diagnostic(["event": event]) }
+        }
+    }
+
+    /// Connects and authenticates; returns once the relay's post-AUTH state is recorded.
+    @discardableResult
+    public func connect() async throws -> RelayClient {
+        if let client = clientBox.client { return client }
+        let account = self.account
+        let client = RelayClient(
+            endpoint: endpoint,
+            credentials: RelayCredentials(identity: account.identity, token: { try account.sessionToken() },
+                                          authenticated: { try account.saveSessionToken($0.token) }),
+            sink: session,
+            timing: Self.timing(options),
+            trustRoots: try Self.trustRoots(options.environment))
+        try await client.start()
+        clientBox.client = client
+        return client
+    }
+
+    /// Closes the relay connection, if one is open.
+    public func close() async {
+        await clientBox.client?.close()
+    }
+
+    static func timing(_ options: ClientOptions) -> RelayClientTiming {
+        var timing = RelayClientTiming()
+        timing.connectTimeout = options.wait
+        return timing
+    }
+
+    /// Extra trust roots for `wss://` relays with a private CA: `CN_RELAY_CA` (a PEM file).
+    /// The system's roots are always trusted too.
+    public static func trustRoots(_ environment: [String: String]) throws -> [NIOSSLCertificate]? {
+        guard let path = environment["CN_RELAY_CA"], !path.isEmpty else { return nil }
+        do { return try NIOSSLCertificate.fromPEMFile(path) } catch {
+            throw CommandFailure(.configuration, "CN_RELAY_CA: cannot read certificates from \(path)")
+        }
+    }
+}
+
+/// The context's relay client, set once connected.
+private final class LockedClient: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: RelayClient?
+    var client: RelayClient? {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOHTTP1
+import NIOWebSocket
+import NIOSSL
+import NIOConcurrencyHelpers
+
+/// What a ``WebSocketLink`` delivers: a text message, or the end of the connection.
+public enum LinkEvent: Sendable {
+    case text([UInt8])
+    case closed
+}
+
+/// One WebSocket connection to a relay over NIO: the handshake, masked text frames out, text
+/// frames in (as an `AsyncStream`), ping/close handling. It knows nothing of the protocol;
+/// ``RelayClient`` adds AUTH, heartbeats and reconnection on top.
+public final class WebSocketLink: Sendable {
+    /// Inbound messages in order, then `.closed` once.
+    public let events: AsyncStream<LinkEvent>
+    private let channel: any Channel
+
+    private init(channel: any Channel, events: AsyncStream<LinkEvent>) {
+        self.channel = channel
+        self.events = events
+    }
+
+    /// Connects to `endpoint` and completes the WebSocket upgrade within `timeout`.
+    public static func connect(to endpoint: RelayEndpoint, group: any EventLoopGroup, timeout: Duration,
+                               trustRoots: [NIOSSLCertificate]? = nil) async throws -> WebSocketLink {
+        let tls: NIOSSLContext?
+        if endpoint.secure {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if let trustRoots { configuration.additionalTrustRoots = [.certificates(trustRoots)] }
+            tls = try NIOSSLContext(configuration: configuration)
+        } else {
+            tls = nil
+        }
+        let (events, continuation) = AsyncStream<LinkEvent>.makeStream(bufferingPolicy: .unbounded)
+        let loop = group.next()
+        let upgraded = loop.makePromise(of: Void.self)
+        let settled = NIOLockedValueBox(false)
+        let finish: @Sendable (Result<Void, any Error>) -> Void = { result in
+            let first = settled.withLockedValue { done in defer { done = true }; return !done }
+            if first { upgraded.completeWith(result) }
+        }
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: loop)
+                .connectTimeout(.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+                .channelOption(.socketOption(.so_keepalive), value: 1)
+                .channelInitializer { channel in
+                    let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: 1 << 20 + 4096, automaticErrorHandling: true) { channel, _ in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(
+                                NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 4096, maxAccumulatedFrameSize: 1 << 20 + 4096))
+                            try channel.pipeline.syncOperations.addHandler(LinkFrameHandler(continuation: continuation))
+                            finish(.success(()))
+                        }
+                    }
+                    return channel.eventLoop.makeCompletedFuture {
+                        if let tls {
+                            try channel.pipeline.syncOperations.addHandler(
+                                try NIOSSLClientHandler(context: tls, serverHostname: endpoint.host.isIPAddress ? nil : endpoint.host))
+                        }
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers(
+                            withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
+                    }
+                }
+                .connect(host: endpoint.host, port: endpoint.port).get()
+        } catch {
+            continuation.finish()
+            throw ClientError(.unreachable, "cannot connect to \(endpoint): \(Self.describe(error))")
+        }
+        channel.closeFuture.whenComplete { _ in
+            finish(.failure(ClientError(.unreachable, "\(endpoint) closed the connection during the WebSocket handshake")))
+            continuation.yield(.closed)
+            continuation.finish()
+        }
+        loop.scheduleTask(in: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)) {
+            finish(.failure(ClientError(.unreachable, "\(endpoint) did not complete the WebSocket handshake in time")))
+        }
+        var headers = HTTPHeaders()
+        headers.add(name: "Host", value: endpoint.port == (endpoint.secure ? 443 : 80) ? endpoint.host : "\(endpoint.host):\(endpoint.port)")
+        headers.add(name: "User-Agent", value: "cryptnode-toolkit")
+        headers.add(name: "Content-Length", value: "0")
+        channel.write(HTTPClientRequestPart.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: endpoint.path, headers: headers)), promise: nil)
+        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        do {
+            try await upgraded.futureResult.get()
+        } catch {
+            try? await channel.close()
+            throw (error as? ClientError) ?? ClientError(.unreachable, "cannot open a WebSocket to \(endpoint): \(Self.describe(error))")
+        }
+        return WebSocketLink(channel: channel, events: events)
+    }
+
+    /// Sends one text message (masked, as RFC 6455 requires of clients).
+    public func send(_ text: [UInt8]) async throws {
+        let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(bytes: text))
+        do { try await channel.writeAndFlush(frame).get() } catch {
+            throw ClientError(.unreachable, "the connection to the relay is gone")
+        }
+    }
+
+    /// Closes with 1000 (normal closure) and waits for the socket to go.
+    public func close() async {
+        var data = channel.allocator.buffer(capacity: 2)
+        data.write(webSocketErrorCode: .normalClosure)
+        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: data)
+        try? await channel.writeAndFlush(frame).get()
+        try? await channel.close()
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if let e = error as? IOError { return e.description }
+        if let e = error as? NIOSSLError { return "TLS: \(e)" }
+        if let e = error as? BoringSSLError { return "TLS: \(e)" }
+        if error is ChannelError { return "\(error)" }
+        return String(describing: error)
+    }
+}
+
+extension String {
+    /// Whether the string is an IPv4 or IPv6 literal (no SNI for those).
+    var isIPAddress: Bool {
+        (try? SocketAddress(ipAddress: self, port: 0)) != nil
+    }
+}
+
+/// Feeds text messages into the link's stream; answers WebSocket pings; closes on close.
+private final class LinkFrameHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+    let continuation: AsyncStream<LinkEvent>.Continuation
+
+    init(continuation: AsyncStream<LinkEvent>.Continuation) { self.continuation = continuation }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text:
+            continuation.yield(.text(Array(frame.unmaskedData.readableBytesView)))
+        case .ping:
+            let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        case .connectionClose:
+            context.close(promise: nil)
+        default:
+            break
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}

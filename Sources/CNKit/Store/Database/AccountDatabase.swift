@@ -1,0 +1,103 @@
+import Foundation
+import Crypto
+import GRDB
+import CNCrypto
+
+/// The account database (`db.sqlite`, SQLite WAL through GRDB): peers, their pinned device
+/// keys and this account's other devices. Later layers add messages, the outbox and files
+/// with their own migrations.
+///
+/// Several processes of one account may open it at once (DESIGN §3): WAL lets readers run
+/// beside a writer, writers wait up to 10 s for each other, and every write is an upsert
+/// that gives the same result whichever process comes first.
+public final class AccountDatabase: Sendable {
+    /// The GRDB pool (always WAL).
+    public let pool: DatabasePool
+    private let fieldKey: SymmetricKey
+
+    /// Opens (creating and migrating if needed) the database at `path`; sensitive columns are
+    /// sealed under `fieldKey`.
+    public init(path: String, fieldKey: SymmetricKey) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.label = "cryptnode-account"
+        do {
+            let existed = FileManager.default.fileExists(atPath: path)
+            pool = try DatabasePool(path: path, configuration: configuration)
+            if !existed { _ = chmod(path, 0o600) }
+            try Self.migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw StoreError(.io, "cannot open the account database \(path): \(error.message ?? error.description)")
+        }
+        self.fieldKey = fieldKey
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: peers and devices") { db in
+            try db.create(table: "peer") { t in
+                t.primaryKey("email", .text)
+                t.column("sid", .text).notNull().indexed()
+                t.column("state", .text).notNull()
+                t.column("blocked", .boolean).notNull().defaults(to: false)
+                t.column("verified", .boolean).notNull().defaults(to: false)
+                t.column("profile", .blob)
+                t.column("keyChanged", .boolean).notNull().defaults(to: false)
+                t.column("updatedAt", .integer).notNull()
+                t.column("friendsSince", .integer)
+            }
+            try db.create(table: "peerDevice") { t in
+                t.column("email", .text).notNull().references("peer", onDelete: .cascade)
+                t.column("publicKey", .text).notNull()
+                t.column("trust", .text).notNull()
+                t.column("firstSeen", .integer).notNull()
+                t.column("lastSeen", .integer).notNull()
+                t.primaryKey(["email", "publicKey"])
+            }
+            try db.create(table: "ownDevice") { t in
+                t.primaryKey("publicKey", .text)
+                t.column("firstSeen", .integer).notNull()
+                t.column("lastSeen", .integer).notNull()
+                t.column("active", .boolean).notNull()
+            }
+        }
+        return migrator
+    }
+
+    // MARK: Sealed columns
+
+    /// Seals a column value, bound to its column so it cannot be moved to another.
+    public func seal(_ value: some Encodable, column: String) throws -> Data {
+        Data(try Sealed.seal(try JSONEncoder().encode(value), key: fieldKey, context: "db:" + column))
+    }
+
+    /// Opens a value sealed with ``seal(_:column:)``.
+    public func open<T: Decodable>(_ type: T.Type, _ sealed: Data, column: String) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(try Sealed.open(sealed, key: fieldKey, context: "db:" + column)))
+    }
+
+    /// The peer's profile, if one was received and it opens.
+    public func profile(of peer: PeerRecord) -> PeerProfile? {
+        peer.profile.flatMap { try? open(PeerProfile.self, $0, column: "peer.profile") }
+    }
+
+    // MARK: Reading
+
+    public func peer(_ email: String) throws -> PeerRecord? {
+        try pool.read { try PeerRecord.fetchOne($0, key: email) }
+    }
+
+    public func peers() throws -> [PeerRecord] {
+        try pool.read { try PeerRecord.order(Column("email")).fetchAll($0) }
+    }
+
+    /// The peer's pinned keys, oldest first.
+    public func devices(of email: String) throws -> [PeerDeviceRecord] {
+        try pool.read { try PeerDeviceRecord.filter(Column("email") == email).order(Column("firstSeen"), Column("publicKey")).fetchAll($0) }
+    }
+
+    /// This account's other devices that the relay listed at the last sync.
+    public func ownDevices() throws -> [OwnDeviceRecord] {
+        try pool.read { try OwnDeviceRecord.filter(Column("active") == true).order(Column("publicKey")).fetchAll($0) }
+    }
+}

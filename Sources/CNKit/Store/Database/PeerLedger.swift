@@ -1,0 +1,109 @@
+import Foundation
+import GRDB
+
+/// What pinning a peer's listed device keys changed.
+public struct KeyPinning: Sendable, Equatable {
+    /// Keys seen for the first time.
+    public var added: [String] = []
+    /// Of ``added``: keys held back because the peer is verified.
+    public var unconfirmed: [String] = []
+    /// Keys no longer listed, now retired.
+    public var retired: [String] = []
+    /// The peer had no pinned key before: trust on first use, nothing to report.
+    public var firstContact = false
+
+    /// A change the user must be told about: a known peer has a new key.
+    public var isKeyChange: Bool { !firstContact && !added.isEmpty }
+}
+
+extension AccountDatabase {
+    /// Creates or changes a peer in one transaction. A new peer starts with no relationship.
+    @discardableResult
+    public func updatePeer(_ email: String, sid: String, now: Int64, _ change: @Sendable (inout PeerRecord) -> Void) throws -> PeerRecord {
+        try pool.write { db in
+            var peer = try PeerRecord.fetchOne(db, key: email) ?? PeerRecord(email: email, sid: sid, updatedAt: now)
+            let before = peer
+            change(&peer)
+            let exists = try peer.exists(db)
+            if peer != before || !exists {
+                peer.updatedAt = now
+                try peer.save(db)
+            }
+            return peer
+        }
+    }
+
+    /// Pins the device keys the relay lists for a peer (TOFU, PROTOCOL §6.4).
+    ///
+    /// A key seen for the first time is trusted — unless the peer is verified, when it is
+    /// held as `unconfirmed` until the user accepts it. With `complete`, `keys` is the whole
+    /// active set (SESSION_LIST, PUBLIC_KEY) and keys missing from it retire.
+    public func pinDevices(of email: String, sid: String, keys: [String], complete: Bool, now: Int64) throws -> KeyPinning {
+        try pool.write { db in
+            var peer = try PeerRecord.fetchOne(db, key: email) ?? PeerRecord(email: email, sid: sid, updatedAt: now)
+            if try !peer.exists(db) { try peer.insert(db) }
+            let existing = try PeerDeviceRecord.filter(Column("email") == email).fetchAll(db)
+            var result = KeyPinning()
+            result.firstContact = !existing.contains { $0.trust != .retired }
+            let listed = Set(keys)
+            for key in keys {
+                if var device = existing.first(where: { $0.publicKey == key }) {
+                    device.lastSeen = now
+                    if device.trust == .retired {
+                        device.trust = peer.verified ? .unconfirmed : .trusted
+                        result.added.append(key)
+                        if peer.verified { result.unconfirmed.append(key) }
+                    }
+                    try device.update(db)
+                } else {
+                    let trust: DeviceTrust = peer.verified && !result.firstContact ? .unconfirmed : .trusted
+                    try PeerDeviceRecord(email: email, publicKey: key, trust: trust, firstSeen: now, lastSeen: now).insert(db)
+                    result.added.append(key)
+                    if trust == .unconfirmed { result.unconfirmed.append(key) }
+                }
+            }
+            if complete {
+                for var device in existing where device.trust != .retired && !listed.contains(device.publicKey) {
+                    device.trust = .retired
+                    try device.update(db)
+                    result.retired.append(device.publicKey)
+                }
+            }
+            if result.isKeyChange {
+                peer.keyChanged = true
+                peer.updatedAt = now
+                try peer.update(db)
+            }
+            return result
+        }
+    }
+
+    /// Accepts a peer's unconfirmed keys and clears the key-change flag. With `verified`,
+    /// also marks the peer verified (the user compared safety numbers).
+    public func acceptDevices(of email: String, verified: Bool? = nil, now: Int64) throws {
+        try pool.write { db in
+            guard var peer = try PeerRecord.fetchOne(db, key: email) else { return }
+            try db.execute(sql: "UPDATE peerDevice SET trust = 'trusted' WHERE email = ? AND trust = 'unconfirmed'", arguments: [email])
+            peer.keyChanged = false
+            if let verified { peer.verified = verified }
+            peer.updatedAt = now
+            try peer.update(db)
+        }
+    }
+
+    /// Records this account's other devices as the relay lists them (`ownPubKeys`).
+    public func setOwnDevices(_ keys: [String], now: Int64) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE ownDevice SET active = 0")
+            for key in keys {
+                if var device = try OwnDeviceRecord.fetchOne(db, key: key) {
+                    device.lastSeen = now
+                    device.active = true
+                    try device.update(db)
+                } else {
+                    try OwnDeviceRecord(publicKey: key, firstSeen: now, lastSeen: now, active: true).insert(db)
+                }
+            }
+        }
+    }
+}

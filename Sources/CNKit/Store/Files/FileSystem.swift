@@ -1,0 +1,108 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The file operations the store needs, each done the careful way: private modes from the
+/// start, writes that are atomic (temporary file, fsync, rename), and advisory locks.
+enum FileSystem {
+    /// Creates `path` (and missing parents) with mode 0700, and tightens it if it exists.
+    static func makePrivateDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StoreError(.io, "cannot create \(path): \(error.localizedDescription)")
+        }
+        guard chmod(path, 0o700) == 0 else { throw StoreError(.io, "cannot set mode 0700 on \(path): \(errnoText())") }
+    }
+
+    /// Writes `bytes` to `path` atomically with `mode`: a reader sees the old or the new file,
+    /// never a part, and a crash leaves the old one.
+    static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws {
+        let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw StoreError(.io, "cannot create \(temporary): \(errnoText())") }
+        var ok = bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                offset += n
+            }
+            return true
+        }
+        ok = ok && fsync(fd) == 0
+        let failure = errnoText()
+        close(fd)
+        guard ok, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw StoreError(.io, "cannot write \(path): \(failure)")
+        }
+    }
+
+    /// The bytes of `path`, or nil if it does not exist.
+    static func read(_ path: String) throws -> [UInt8]? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw StoreError(.io, "cannot read \(path)")
+        }
+        return Array(data)
+    }
+
+    static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+    /// Removes a file or directory tree; a missing one is fine.
+    static func remove(_ path: String) throws {
+        guard exists(path) else { return }
+        do { try FileManager.default.removeItem(atPath: path) } catch {
+            throw StoreError(.io, "cannot remove \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// The permission bits of `path`.
+    static func mode(of path: String) -> mode_t? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return st.st_mode & 0o7777
+    }
+
+    static func errnoText() -> String { String(cString: strerror(errno)) }
+}
+
+/// An exclusive advisory lock on a file (flock), held until ``release()`` or deinit.
+/// Processes of one account serialize read-modify-write of shared files with it.
+final class FileLock {
+    private var fd: Int32
+
+    /// Blocks until the lock on `path` (created 0600 if missing) is held.
+    init(path: String) throws {
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StoreError(.io, "cannot open lock \(path): \(FileSystem.errnoText())") }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                close(fd)
+                throw StoreError(.io, "cannot lock \(path): \(FileSystem.errnoText())")
+            }
+        }
+    }
+
+    /// Tries once; nil if another process holds it.
+    init?(tryPath path: String) {
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return nil }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            return nil
+        }
+    }
+
+    func release() {
+        guard fd >= 0 else { return }
+        flock(fd, LOCK_UN)
+        close(fd)
+        fd = -1
+    }
+
+    deinit { release() }
+}
