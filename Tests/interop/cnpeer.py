@@ -7,7 +7,7 @@ Swift sources: if the two disagree, one of them deviates from the contract.
 
 Layout:
 - pure helpers: e-mail normalization, emailHash, sid (§4), the pairwise key (§6.2),
-  sealed MSG payloads and friend packets (§6.3);
+  sealed MSG payloads and friend packets (§6.3), safety numbers (§6.4);
 - ``Identity``: one device's P-256 key pair (§3, §6.1);
 - ``Peer``: one WebSocket connection of one device, with a queue of received
   frames and ``expect()`` to await the next frame of a given type.
@@ -179,6 +179,44 @@ def open_friend_packet(key: bytes, packet: str) -> dict:
     if not isinstance(info, dict):
         raise ProtocolViolation(f"friend packet is not a JSON object: {info!r}")
     return info
+
+
+# --------------------------------------------------------------------------
+# Safety numbers (PROTOCOL §6.4)
+# --------------------------------------------------------------------------
+
+SAFETY_ITERATIONS = 5200
+
+
+def safety_digits(email: str, device_keys_b64: Iterable[str]) -> str:
+    """One user's 30 digits: h = 0x0000 || K || e, then 5,200 times h = SHA-512(h || K),
+    where K is the user's device keys (65 raw bytes each) sorted bytewise and
+    concatenated, and e the normalized e-mail; the first 30 bytes of h, as six 5-byte
+    big-endian numbers, each mod 100,000 and written as 5 digits."""
+    raw_keys = []
+    for key in device_keys_b64:
+        load_public_key(key)  # a device key is validated before any use (§6.2)
+        raw_keys.append(unb64(key))
+    if not raw_keys:
+        raise ValueError("a safety number needs at least one device key")
+    keys = b"".join(sorted(raw_keys))
+    h = b"\x00\x00" + keys + normalize_email(email).encode("utf-8")
+    for _ in range(SAFETY_ITERATIONS):
+        h = hashlib.sha512(h + keys).digest()
+    return "".join(f"{int.from_bytes(h[i:i + 5], 'big') % 100_000:05d}" for i in range(0, 30, 5))
+
+
+def safety_number(email_a: str, keys_a: Iterable[str], email_b: str, keys_b: Iterable[str]) -> str:
+    """The 60-digit safety number of two users, as 12 space-separated groups of 5: the
+    user whose normalized e-mail sorts first (byte order) comes first, so both sides
+    compute the same number."""
+    parts = sorted(
+        ((normalize_email(email_a), safety_digits(email_a, keys_a)),
+         (normalize_email(email_b), safety_digits(email_b, keys_b))),
+        key=lambda part: part[0].encode("utf-8"),
+    )
+    digits = parts[0][1] + parts[1][1]
+    return " ".join(digits[i:i + 5] for i in range(0, 60, 5))
 
 
 def now_ms() -> int:

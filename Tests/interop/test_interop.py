@@ -5,7 +5,8 @@ Run from the repository root:
     python3 -m pip install -r Tests/interop/requirements.txt
     python3 -m pytest -q Tests/interop
 
-The relay binary is $CN_RELAY_BIN, else <repo>/.build/debug/cn-relay. Each test uses
+The relay binary is $CN_RELAY_BIN, else <repo>/.build/debug/cn-relay (the fixtures are in
+conftest.py, the harness behind them in harness.py). Each test uses
 fresh, unique e-mail addresses, so the tests share one relay without sharing state.
 Section numbers (§) refer to /work/shared/PROTOCOL.md.
 """
@@ -14,171 +15,22 @@ from __future__ import annotations
 
 import asyncio
 import http.client
-import os
 import re
-import signal
-import socket
-import subprocess
 import time
 import uuid
 from datetime import datetime
-from pathlib import Path
-
-import pytest
 
 from cnpeer import (
     Peer,
     conversation_id,
     normalize_email,
 )
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-RELAY_BIN = Path(os.environ.get("CN_RELAY_BIN", REPO_ROOT / ".build" / "debug" / "cn-relay"))
-SCENARIO_TIMEOUT = 60.0
-# How long we listen to be reasonably sure something is NOT sent. Only used where
-# the protocol gives no end marker to wait for (e.g. after the last mailbox item).
-QUIET = 1.5
-
-
-# --------------------------------------------------------------------------
-# The relay process
-# --------------------------------------------------------------------------
-
-class Relay:
-    def __init__(self, binary: Path, data_dir: Path, port: int, log_path: Path):
-        self.binary = binary
-        self.data_dir = data_dir
-        self.port = port
-        self.log_path = log_path
-        self.url = f"ws://127.0.0.1:{port}/"
-        self.proc: subprocess.Popen | None = None
-
-    def token(self, email: str) -> str:
-        """Enroll a user the self-hosted way (§3): `cn-relay token --email E`."""
-        done = subprocess.run(
-            [str(self.binary), "token", "--email", email, "--data-dir", str(self.data_dir)],
-            capture_output=True, text=True, timeout=30,
-        )
-        assert done.returncode == 0, f"cn-relay token failed ({done.returncode}): {done.stderr}"
-        lines = [line for line in done.stdout.splitlines() if line.strip()]
-        assert len(lines) == 1, f"cn-relay token should print one line, got {done.stdout!r}"
-        return lines[0].strip()
-
-    def log_size(self) -> int:
-        try:
-            return self.log_path.stat().st_size
-        except FileNotFoundError:
-            return 0
-
-    def log_since(self, offset: int, limit: int = 8000) -> str:
-        with open(self.log_path, "rb") as f:
-            f.seek(offset)
-            text = f.read().decode("utf-8", "replace")
-        return text[-limit:]
-
-
-def free_port() -> int:
-    # Bind port 0 to let the kernel pick, then release it for the relay. There is a
-    # small window where something else could take it; on a test machine that is fine.
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(relay: Relay, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if relay.proc.poll() is not None:
-            pytest.fail(f"cn-relay exited early ({relay.proc.returncode}):\n{relay.log_since(0)}")
-        try:
-            with socket.create_connection(("127.0.0.1", relay.port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"cn-relay did not listen on {relay.port} within {timeout}s:\n{relay.log_since(0)}")
-
-
-@pytest.fixture(scope="session")
-def relay(tmp_path_factory):
-    if not RELAY_BIN.exists():
-        pytest.fail(f"relay binary not built: {RELAY_BIN} (run `swift build` or set CN_RELAY_BIN)")
-    base = tmp_path_factory.mktemp("cn-relay")
-    data_dir = base / "data"
-    data_dir.mkdir()
-    log_path = base / "relay.log"
-    r = Relay(RELAY_BIN, data_dir, free_port(), log_path)
-    with open(log_path, "wb") as log:
-        # Logs go to a file, not a pipe: nobody reads a pipe during the tests, and a
-        # full pipe would block the relay.
-        r.proc = subprocess.Popen(
-            [str(RELAY_BIN), "serve", "--host", "127.0.0.1", "--port", str(r.port), "--data-dir", str(data_dir)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_for_port(r)
-        yield r
-    finally:
-        if r.proc.poll() is None:
-            r.proc.send_signal(signal.SIGTERM)
-            try:
-                r.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                r.proc.kill()
-                r.proc.wait()
-                pytest.fail("cn-relay did not stop within 15 s of SIGTERM")
-        assert r.proc.returncode == 0, (
-            f"cn-relay exited with {r.proc.returncode} after SIGTERM:\n{r.log_since(0)}"
-        )
-
-
-@pytest.fixture(autouse=True)
-def relay_log_on_failure(relay):
-    """Print what the relay logged during a test; pytest shows it only if the test fails."""
-    start = relay.log_size()
-    yield
-    print(f"---- cn-relay log during this test ({relay.log_path}) ----")
-    print(relay.log_since(start))
+from harness import QUIET, Users, run
 
 
 # --------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------
-
-def run(coro):
-    """Each test drives one asyncio scenario, bounded so a hang fails instead of stalling."""
-    return asyncio.run(asyncio.wait_for(coro, SCENARIO_TIMEOUT))
-
-
-class Users:
-    """Creates uniquely named users for one scenario and closes their sockets after it."""
-
-    def __init__(self, relay: Relay):
-        self.relay = relay
-        self.peers: list[Peer] = []
-        self.tag = uuid.uuid4().hex[:8]
-
-    def email(self, name: str) -> str:
-        return f"{name}-{self.tag}@example.com"
-
-    async def online(self, name: str, features=None) -> Peer:
-        email = self.email(name)
-        token = await asyncio.to_thread(self.relay.token, email)
-        peer = Peer(self.relay.url, email, token, features=features)
-        self.peers.append(peer)
-        await peer.connect()
-        await peer.login()
-        return peer
-
-    async def __aenter__(self) -> "Users":
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        for peer in self.peers:
-            try:
-                await asyncio.wait_for(peer.close(), 5)
-            except Exception:
-                pass  # a socket the relay already closed, or one a test closed itself
-
 
 async def reconnect(peer: Peer) -> int:
     """Close and reopen the device's socket and AUTH again (with the fresh token the

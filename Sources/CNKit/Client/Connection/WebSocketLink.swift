@@ -69,6 +69,7 @@ public final class WebSocketLink: Sendable {
                 }
                 .connect(host: endpoint.host, port: endpoint.port).get()
         } catch {
+            finish(.failure(error))  // a NIO promise must always be completed
             continuation.finish()
             throw ClientError(.unreachable, "cannot connect to \(endpoint): \(Self.describe(error))")
         }
