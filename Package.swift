@@ -152,9 +152,10 @@ let package = Package(
         .testTarget(
             name: "CNKitTests",
             dependencies: ["CNProtocol", "CNCrypto", "CNStore", "CNClient",
+                           .product(name: "NIOSSL", package: "swift-nio-ssl"),
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "CryptoExtras", package: "swift-crypto"),
-                           .product(name: "GRDB", package: "GRDB.swift")],
+                           .product(name: "GRDB", package: "GRDB.swift")] + webSocketStack,
             swiftSettings: strict
         ),
         .testTarget(

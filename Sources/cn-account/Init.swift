@@ -102,13 +102,22 @@ extension AccountCommand {
             if let claimed = IDTokenClaims.email(in: credential) ?? SessionTokenInfo.email(credential), claimed != context.account.email {
                 throw CommandFailure(.noPermission, "that sign-in is for \(claimed.value), not \(context.account.email.value)")
             }
+            // The old token stays until the relay has accepted the new credential.
+            let previous = try context.account.sessionToken()
+            func restore() {
+                if let previous { try? context.account.saveSessionToken(previous) } else { try? context.account.forgetSessionToken() }
+            }
             try context.account.saveSessionToken(credential)
-            let client = try await context.connect()
-            let confirmed = await client.email
-            await context.close()
-            guard confirmed == context.account.email else {
-                try? context.account.forgetSessionToken()
-                throw CommandFailure(.noPermission, "the relay signed this device in as \(confirmed?.value ?? "nobody")")
+            do {
+                let client = try await context.connect()
+                let confirmed = await client.email
+                await context.close()
+                guard confirmed == context.account.email else {
+                    throw CommandFailure(.noPermission, "the relay signed this device in as \(confirmed?.value ?? "nobody")")
+                }
+            } catch {
+                restore()
+                throw error
             }
             Output.emit(AccountLine(account: context.account, entry: try options.store.entry(for: context.account.email.value)))
         }

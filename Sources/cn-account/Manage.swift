@@ -50,7 +50,7 @@ extension AccountCommand {
                 status = "ok"
             }
             let token = try context.account.sessionToken()
-            Output.emit(Line(email: context.account.email.value, relay: context.endpoint.description,
+            Output.emit(Line(email: context.account.email.value, relay: options.relayOverride ?? context.account.relay,
                              device: context.account.identity.publicKey.base64, passphrase: context.account.isPassphraseProtected,
                              sessionExpires: token.flatMap(SessionTokenInfo.expiry).map(SessionTokenInfo.rfc3339), relayStatus: status))
         }

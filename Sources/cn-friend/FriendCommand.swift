@@ -18,7 +18,7 @@ struct FriendCommand: AsyncParsableCommand {
 
 /// Runs one operation on the relay-synced account and prints its lines.
 func perform(_ operation: FriendOperation, _ options: ClientOptions, offline: Bool = false) async throws {
-    let context = try ClientContext(options)
+    let context = try ClientContext(options, offline: offline)
     if !offline { try await context.connect() }
     for line in try await operation.run(in: context) { Output.emit(line) }
     await context.close()
@@ -148,13 +148,13 @@ extension FriendCommand {
             abstract: "Read operations as JSON lines on stdin (the default without a subcommand).",
             discussion: "Each line: {\"op\":\"request|accept|deny|remove|block|unblock|list|pending|fingerprint|verify|trust\",\"email\":…,\"number\":…,\"all\":…}. Results go to stdout in order; a bad line gives {\"error\":{…},\"line\":N} on stdout and the others still run (exit 65 then, or the first failure's code).")
         @OptionGroup var options: ClientOptions
-        @Flag(help: "Do not connect to the relay (only list, fingerprint, verify and trust work).") var offline = false
+        @Flag(help: "Do not connect to the relay: list, pending (as last synced), fingerprint, verify and trust work; the others fail with 64.") var offline = false
 
         func run() async throws {
             guard isatty(STDIN_FILENO) == 0 else {
                 throw ValidationError("no operation: give a subcommand (see --help), or JSON lines on stdin")
             }
-            let context = try ClientContext(options)
+            let context = try ClientContext(options, offline: offline)
             if !offline { try await context.connect() }
             let status = await FriendBatch.run(context: context, input: FileHandle.standardInput)
             await context.close()

@@ -14,17 +14,20 @@ public final class ClientContext: Sendable {
     public let session: SessionService
     /// The relay endpoint this run talks to.
     public let endpoint: RelayEndpoint
+    /// The run promised not to use the network (`--offline`): ``connect()`` refuses.
+    public let offline: Bool
     private let clientBox = LockedClient()
 
     /// Opens the account the options name (asking for its passphrase if it has one).
     /// Events (requests arriving, key changes) are written to stderr unless `-q`.
-    public convenience init(_ options: ClientOptions) throws {
-        try self.init(options, account: try options.store.open(options.accountName, passphrase: options.passphrase.provider))
+    public convenience init(_ options: ClientOptions, offline: Bool = false) throws {
+        try self.init(options, account: try options.store.open(options.accountName, passphrase: options.passphrase.provider), offline: offline)
     }
 
     /// A context for an account already opened.
-    public init(_ options: ClientOptions, account: Account) throws {
+    public init(_ options: ClientOptions, account: Account, offline: Bool = false) throws {
         self.options = options
+        self.offline = offline
         self.account = account
         database = try account.openDatabase()
         let relay = options.relayOverride ?? account.relay
@@ -40,6 +43,7 @@ public final class ClientContext: Sendable {
     @discardableResult
     public func connect() async throws -> RelayClient {
         if let client = clientBox.client { return client }
+        guard !offline else { throw CommandFailure(.usage, "this operation needs the relay; run it without --offline") }
         let account = self.account
         let client = RelayClient(
             endpoint: endpoint,
@@ -52,6 +56,9 @@ public final class ClientContext: Sendable {
         clientBox.client = client
         return client
     }
+
+    /// Whether this run has synced with the relay.
+    public var isConnected: Bool { clientBox.client != nil }
 
     /// Closes the relay connection, if one is open.
     public func close() async {

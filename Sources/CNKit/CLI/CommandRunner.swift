@@ -41,6 +41,10 @@ public enum CommandRunner {
         } catch let clean as CleanExit {
             print(Root.fullMessage(for: clean))
             exit(0)
+        } catch where Root.exitCode(for: error) == .success {
+            // `--help` and `help <subcommand>` arrive as errors from swift-argument-parser.
+            print(Root.fullMessage(for: error))
+            exit(0)
         } catch {
             let failure = CommandFailure(error)
             Output.write(Output.errorLine(failure) + "\n", to: STDERR_FILENO)

@@ -20,8 +20,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     public var meaning: String {
         switch self {
         case .ok: "ok"
-        case .usage: "usage: a bad option or argument"
-        case .dataError: "bad input data (a bad JSON line: the other lines still run; a malformed e-mail; an unknown user)"
+        case .usage: "usage: a bad option or argument (a malformed e-mail on the command line)"
+        case .dataError: "bad input data: a bad JSON line (the other lines still run), a request to oneself or to a user the relay does not know"
         case .noInput: "an input file is missing"
         case .unavailable: "the relay is unreachable"
         case .software: "internal error, or a relay that breaks the protocol"

@@ -57,6 +57,14 @@ public struct FriendOperation: Codable, Sendable {
             guard let number, !SafetyNumber.normalized(number).isEmpty else { throw CommandFailure(.dataError, "\"verify\" needs a \"number\"") }
             return [try service.verify(peer!, number: number)]
         case .pending:
+            guard context.isConnected else {
+                // Offline: what the last sync recorded (the packets themselves stay on the relay).
+                return try context.database.peers().filter { $0.state == .incoming }.map { record in
+                    PendingLine(email: record.email, name: context.database.profile(of: record)?.name,
+                                devices: try context.database.devices(of: record.email).filter { $0.trust != .retired }.map(\.publicKey),
+                                timestamp: nil)
+                }
+            }
             return service.pendingRequests.map { request in
                 PendingLine(email: request.email.value, name: request.profile.name, devices: request.devices.map(\.base64), timestamp: request.timestamp)
             }

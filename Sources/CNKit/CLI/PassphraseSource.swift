@@ -48,12 +48,13 @@ public struct PassphraseSource: Sendable {
 
     // MARK: Sources
 
-    /// The first line of a file (a trailing newline is not part of the passphrase).
+    /// The first line of a file (a trailing newline is not part of the passphrase). Pipes
+    /// work too: `--passphrase-file <(pass show cryptnode)`, `/dev/stdin`.
     static func fromFile(_ path: String, what: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw StoreError(.passphraseUnavailable, "\(what): cannot read \(path)")
-        }
-        return try firstLine(data, what: what)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw StoreError(.passphraseUnavailable, "\(what): cannot read \(path)") }
+        defer { close(fd) }
+        return try fromDescriptor(fd, what: what)
     }
 
     static func fromDescriptor(_ fd: Int32, what: String) throws -> String {

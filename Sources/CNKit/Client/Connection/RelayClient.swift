@@ -64,6 +64,8 @@ public actor RelayClient {
     private var tasks: [Task<Void, Never>] = []
     /// The e-mail the relay confirmed at the last AUTH_SUCCESS.
     public private(set) var email: EmailAddress?
+    /// How many connections were made and authenticated (1 + reconnections).
+    public private(set) var sessions = 0
 
     /// A wait for a frame: registered before the frame that answers it can arrive.
     private struct Waiter {
@@ -190,6 +192,7 @@ public actor RelayClient {
                 throw ClientError(.authFailed, "the relay refused this device's credentials: \(error.message)", relayCode: error.relayCode)
             }
             _ = try await wait(synced, timeout: timing.connectTimeout)
+            sessions += 1
         } catch {
             waiters[authenticated] = nil
             waiters[synced] = nil
@@ -228,19 +231,19 @@ public actor RelayClient {
     }
 
     private func reconnect() async {
-        var delay = timing.initialBackoff
+        var backoff = ReconnectBackoff(initial: timing.initialBackoff, maximum: timing.maximumBackoff)
         while !stopping {
-            // Jitter within the upper half spreads a crowd of clients after a relay restart.
-            try? await Task.sleep(for: delay * Double.random(in: 0.5...1.0))
+            try? await Task.sleep(for: backoff.next())
             guard !stopping else { return }
             do {
                 try await connectAndAuthenticate()
                 return
             } catch let error as ClientError where error.kind == .authFailed {
+                // Credentials the relay refuses will not get better by retrying.
                 for id in Array(waiters.keys) { finish(id, .failure(error)) }
                 return
             } catch {
-                delay = min(delay * 2, timing.maximumBackoff)
+                continue
             }
         }
     }

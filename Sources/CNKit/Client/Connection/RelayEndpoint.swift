@@ -17,7 +17,8 @@ public struct RelayEndpoint: Sendable, Equatable, CustomStringConvertible {
         case "wss", "https": secure = true
         default: return nil
         }
-        self.host = host
+        // URLComponents keeps the brackets of an IPv6 literal; the socket wants the address.
+        self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         port = components.port ?? (secure ? 443 : 80)
         guard (1...65535).contains(port) else { return nil }
         path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
