@@ -17,10 +17,11 @@ build: setup
 release: setup
 	$(SWIFT) build -c release --product cn-relay
 
-# The main job: a local relay on :$(PORT) with its SQLite store in ./$(DATA), and a user
-# admitted with `cn-relay token`.
+# The main job: a local relay on :$(PORT) with its SQLite store in ./$(DATA), and two
+# accounts (stores in ./cn-demo) admitted with `cn-relay token` that befriend each other
+# and print their (equal) safety numbers.
 run: setup
-	$(SWIFT) build --product cn-relay
+	$(SWIFT) build
 	scripts/run-local.sh "$(PORT)" "$(DATA)"
 
 test: build
@@ -38,6 +39,7 @@ fuzz: setup
 
 bench: setup
 	scripts/bench.sh
+	scripts/bench-client.sh
 
 clean:
 	rm -rf .build .build-*

@@ -57,11 +57,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CSQLiteSupport",
+            path: "Sources/CSQLiteSupport",
+            linkerSettings: [.linkedLibrary("sqlite3")]
+        ),
+        .target(
             name: "CNStore",
             dependencies: [
                 "CNCrypto",
+                "CSQLiteSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             path: "Sources/CNKit/Store",
             swiftSettings: strict

@@ -52,7 +52,7 @@ extension AccountCommand {
             let token = try context.account.sessionToken()
             Output.emit(Line(email: context.account.email.value, relay: options.relayOverride ?? context.account.relay,
                              device: context.account.identity.publicKey.base64, passphrase: context.account.isPassphraseProtected,
-                             sessionExpires: token.flatMap(SessionTokenInfo.expiry).map(SessionTokenInfo.rfc3339), relayStatus: status))
+                             sessionExpires: token.flatMap(SessionTokenInfo.expiry).map(Output.rfc3339), relayStatus: status))
         }
     }
 

@@ -202,5 +202,5 @@ complete -c 'cn-friend' -n '__cn-friend_should_offer_completions_for_flags_or_op
 complete -c 'cn-friend' -n '__cn-friend_should_offer_completions_for_flags_or_options "cn-friend batch" passphrase-file' -l 'passphrase-file' -d 'Read the account\'s passphrase from the first line of this file.' -rfka ''
 complete -c 'cn-friend' -n '__cn-friend_should_offer_completions_for_flags_or_options "cn-friend batch" timeout' -l 'timeout' -d 'Seconds to wait for the relay.' -rfka ''
 complete -c 'cn-friend' -n '__cn-friend_should_offer_completions_for_flags_or_options "cn-friend batch" q quiet' -l 'quiet' -s 'q' -d 'Quiet: no notes or events on stderr (errors still).'
-complete -c 'cn-friend' -n '__cn-friend_should_offer_completions_for_flags_or_options "cn-friend batch" offline' -l 'offline' -d 'Do not connect to the relay (only list, fingerprint, verify and trust work).'
+complete -c 'cn-friend' -n '__cn-friend_should_offer_completions_for_flags_or_options "cn-friend batch" offline' -l 'offline' -d 'Do not connect to the relay: list, pending (as last synced), fingerprint, verify and trust work; the others fail with 64.'
 complete -c 'cn-friend' -n '__cn-friend_should_offer_completions_for_flags_or_options "cn-friend batch" h help' -s 'h' -l 'help' -d 'Show help information.'

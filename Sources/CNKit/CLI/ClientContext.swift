@@ -10,8 +10,7 @@ import CNClient
 public final class ClientContext: Sendable {
     public let options: ClientOptions
     public let account: Account
-    public let database: AccountDatabase
-    public let session: SessionService
+    private let opened = OpenedDatabase()
     /// The relay endpoint this run talks to.
     public let endpoint: RelayEndpoint
     /// The run promised not to use the network (`--offline`): ``connect()`` refuses.
@@ -29,13 +28,26 @@ public final class ClientContext: Sendable {
         self.options = options
         self.offline = offline
         self.account = account
-        database = try account.openDatabase()
         let relay = options.relayOverride ?? account.relay
         guard let endpoint = RelayEndpoint(relay) else { throw CommandFailure(.configuration, "\"\(relay)\" is not a ws:// or wss:// relay URL") }
         self.endpoint = endpoint
-        let quiet = options.quiet
-        session = SessionService(account: account, database: database) { event in
-            if !quiet { Output.diagnostic(["event": event]) }
+    }
+
+    /// The account database, opened on first use (a command that does not need it, such
+    /// as `whoami --offline`, does not pay for it).
+    public var database: AccountDatabase {
+        get throws { try session.database }
+    }
+
+    /// The session service over the database; made on first use.
+    public var session: SessionService {
+        get throws {
+            try opened.get {
+                let quiet = options.quiet
+                return SessionService(account: account, database: try account.openDatabase()) { event in
+                    if !quiet { Output.diagnostic(["event": event]) }
+                }
+            }
         }
     }
 
@@ -48,8 +60,8 @@ public final class ClientContext: Sendable {
         let client = RelayClient(
             endpoint: endpoint,
             credentials: RelayCredentials(identity: account.identity, token: { try account.sessionToken() },
-                                          authenticated: { try account.saveSessionToken($0.token) }),
-            sink: session,
+                                          authenticated: { try account.refreshSessionToken($0.token) }),
+            sink: try session,
             timing: Self.timing(options),
             trustRoots: try Self.trustRoots(options.environment))
         try await client.start()
@@ -88,5 +100,19 @@ private final class LockedClient: @unchecked Sendable {
     var client: RelayClient? {
         get { lock.withLock { value } }
         set { lock.withLock { value = newValue } }
+    }
+}
+
+/// The context's session service (and so its database), made once.
+private final class OpenedDatabase: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: SessionService?
+    func get(_ make: () throws -> SessionService) throws -> SessionService {
+        try lock.withLock {
+            if let value { return value }
+            let made = try make()
+            value = made
+            return made
+        }
     }
 }

@@ -36,7 +36,8 @@ public struct FriendOperation: Codable, Sendable {
 
     /// Runs the operation and returns its output lines.
     public func run(in context: ClientContext) async throws -> [any Encodable & Sendable] {
-        let service = context.session
+        let service = try context.session
+        let database = service.database
         var peer: EmailAddress?
         if op.needsEmail {
             guard let raw = email else { throw CommandFailure(.dataError, "\"\(op.rawValue)\" needs an \"email\"") }
@@ -59,9 +60,9 @@ public struct FriendOperation: Codable, Sendable {
         case .pending:
             guard context.isConnected else {
                 // Offline: what the last sync recorded (the packets themselves stay on the relay).
-                return try context.database.peers().filter { $0.state == .incoming }.map { record in
-                    PendingLine(email: record.email, name: context.database.profile(of: record)?.name,
-                                devices: try context.database.devices(of: record.email).filter { $0.trust != .retired }.map(\.publicKey),
+                return try database.peers().filter { $0.state == .incoming }.map { record in
+                    PendingLine(email: record.email, name: database.profile(of: record)?.name,
+                                devices: try database.devices(of: record.email).filter { $0.trust != .retired }.map(\.publicKey),
                                 timestamp: nil)
                 }
             }
@@ -69,8 +70,8 @@ public struct FriendOperation: Codable, Sendable {
                 PendingLine(email: request.email.value, name: request.profile.name, devices: request.devices.map(\.base64), timestamp: request.timestamp)
             }
         case .list:
-            return try context.database.peers().filter { all == true || $0.state == .friend }.map { record in
-                PeerLine(record, devices: try context.database.devices(of: record.email), profile: context.database.profile(of: record))
+            return try database.peers().filter { all == true || $0.state == .friend }.map { record in
+                PeerLine(record, devices: try database.devices(of: record.email), profile: database.profile(of: record))
             }
         }
     }

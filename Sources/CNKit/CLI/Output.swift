@@ -1,4 +1,5 @@
 import Foundation
+import CNCrypto
 
 /// JSON-lines output: results on stdout, diagnostics and fatal errors on stderr, one JSON
 /// object per line, keys sorted so that output is stable for scripts and tests.
@@ -28,6 +29,9 @@ public enum Output {
     public static func note(_ text: String) {
         write(text + "\n", to: STDERR_FILENO)
     }
+
+    /// RFC 3339 text of a date, as every time in the output is written.
+    public static func rfc3339(_ date: Date) -> String { RFC3339.string(from: date) }
 
     /// The `{"error":{"code":…,"message":…}}` line for a fatal error.
     public static func errorLine(_ failure: CommandFailure) -> String {

@@ -74,3 +74,20 @@ public enum TurnCredentialMinter {
         return (username, Data(mac).base64EncodedString())
     }
 }
+
+/// What a client can read from a session token without the relay's secret.
+public enum SessionTokenInfo {
+    /// The expiry of a `sess:<exp>:<email>:<mac>` token (nil for other tokens).
+    public static func expiry(_ token: String) -> Date? {
+        let parts = token.split(separator: ":", maxSplits: 2)
+        guard parts.count == 3, parts[0] == "sess", let seconds = Int64(parts[1]) else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
+
+    /// The e-mail a `sess:` token names (unverified: for messages only).
+    public static func email(_ token: String) -> EmailAddress? {
+        let parts = token.split(separator: ":", maxSplits: 2)
+        guard parts.count == 3, parts[0] == "sess", let end = parts[2].lastIndex(of: ":") else { return nil }
+        return EmailAddress(String(parts[2][..<end]))
+    }
+}

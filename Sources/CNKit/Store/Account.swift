@@ -42,7 +42,7 @@ public final class Account: Sendable {
         }
         self.identity = identity
         guard let phrase = try secrets.read(.mnemonic) else { throw StoreError(.corrupt, "\(directory)/mnemonic is missing") }
-        do { mnemonic = try Mnemonic(phrase: phrase) } catch {
+        do { mnemonic = try Mnemonic(storedPhrase: phrase) } catch {
             throw StoreError(.corrupt, "\(directory)/mnemonic is damaged: \(error)")
         }
     }
@@ -56,6 +56,18 @@ public final class Account: Sendable {
     /// several processes the last writer wins, and every written token is valid.
     public func saveSessionToken(_ token: String) throws {
         try secrets.write(.sessionToken, token)
+    }
+
+    /// Keeps the fresh token of an AUTH_SUCCESS — when it buys at least a day over the stored
+    /// one. The relay hands out a new 30-day token at every AUTH; rewriting (and with a
+    /// passphrase, re-sealing) the file on every command would cost a disk write each time
+    /// for nothing. A stored token that is not a `sess:` token (an ID token) is always replaced.
+    public func refreshSessionToken(_ token: String) throws {
+        if let stored = try sessionToken(), let old = SessionTokenInfo.expiry(stored), let new = SessionTokenInfo.expiry(token),
+           new.timeIntervalSince(old) < 86_400 {
+            return
+        }
+        try saveSessionToken(token)
     }
 
     /// Forgets the session token (`cn-account logout`).
@@ -132,7 +144,7 @@ extension AccountStore {
             try FileSystem.makePrivateDirectory(directory + "/files")
             let identity = IdentityKey()
             let mnemonic = try Mnemonic.generate()
-            let created = ISO8601DateFormatter().string(from: now)
+            let created = RFC3339.string(from: now)
             let parameters = passphrase.map { _ in ScryptParameters.fresh() }
             let manifest = AccountManifest(email: email.value, relay: relay, publicKey: identity.publicKey.base64,
                                            created: created, passphrase: parameters)

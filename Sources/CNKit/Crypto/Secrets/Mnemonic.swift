@@ -65,6 +65,19 @@ public struct Mnemonic: Sendable, Equatable, CustomStringConvertible {
         self.words = words
     }
 
+    /// A phrase read back from this device's own store, where it was written only after a
+    /// full check: its shape is checked (12–24 lowercase ASCII words) but the word list is
+    /// not loaded, so that opening an account stays cheap. Use ``init(phrase:)`` for
+    /// anything a user typed or a file from elsewhere.
+    public init(storedPhrase: String) throws {
+        let words = storedPhrase.split(separator: " ").map(String.init)
+        guard [12, 15, 18, 21, 24].contains(words.count) else { throw Problem.wrongLength(words.count) }
+        for word in words where word.isEmpty || word.count > 8 || !word.utf8.allSatisfy({ (0x61...0x7A).contains($0) }) {
+            throw Problem.unknownWord(word)
+        }
+        self.words = words
+    }
+
     /// The words joined by single spaces (BIP39's NFKD form: the English list is ASCII).
     public var phrase: String { words.joined(separator: " ") }
 

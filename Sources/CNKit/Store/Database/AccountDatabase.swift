@@ -1,6 +1,8 @@
 import Foundation
 import Crypto
 import GRDB
+import GRDBSQLite
+import CSQLiteSupport
 import CNCrypto
 
 /// The account database (`db.sqlite`, SQLite WAL through GRDB): peers, their pinned device
@@ -21,11 +23,24 @@ public final class AccountDatabase: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "cryptnode-account"
+        configuration.prepareDatabase { db in
+            // Every command opens and closes the database. By default the last connection
+            // to close checkpoints the WAL and deletes it, and GRDB's next open writes into
+            // the fresh WAL: fsyncs at both ends of even a read-only run, the largest part
+            // of the start-up cost every command pays (Benchmarks/README.md). So the WAL is
+            // kept and not checkpointed on close; SQLite's automatic checkpoint (every
+            // 1,000 pages written) still bounds it. GRDB sets synchronous=NORMAL itself.
+            var persist: Int32 = 1
+            _ = sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
+            _ = cn_sqlite_disable_checkpoint_on_close(UnsafeMutableRawPointer(db.sqliteConnection))
+        }
         do {
             let existed = FileManager.default.fileExists(atPath: path)
             pool = try DatabasePool(path: path, configuration: configuration)
             if !existed { _ = chmod(path, 0o600) }
-            try Self.migrator.migrate(pool)
+            // Checking first keeps the usual open read-only (migrating takes the write lock).
+            let migrator = Self.migrator
+            if try !pool.read(migrator.hasCompletedMigrations) { try migrator.migrate(pool) }
         } catch let error as DatabaseError {
             throw StoreError(.io, "cannot open the account database \(path): \(error.message ?? error.description)")
         }

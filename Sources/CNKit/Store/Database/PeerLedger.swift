@@ -20,7 +20,13 @@ extension AccountDatabase {
     /// Creates or changes a peer in one transaction. A new peer starts with no relationship.
     @discardableResult
     public func updatePeer(_ email: String, sid: String, now: Int64, _ change: @Sendable (inout PeerRecord) -> Void) throws -> PeerRecord {
-        try pool.write { db in
+        // The usual sync changes nothing: find that out with a read, without the write lock.
+        if let current = try peer(email) {
+            var changed = current
+            change(&changed)
+            if changed == current { return current }
+        }
+        return try pool.write { db in
             var peer = try PeerRecord.fetchOne(db, key: email) ?? PeerRecord(email: email, sid: sid, updatedAt: now)
             let before = peer
             change(&peer)
@@ -48,6 +54,9 @@ extension AccountDatabase {
             let listed = Set(keys)
             for key in keys {
                 if var device = existing.first(where: { $0.publicKey == key }) {
+                    // lastSeen is kept to the hour: a sync that changes nothing writes nothing.
+                    let stale = now - device.lastSeen > 3_600_000
+                    guard stale || device.trust == .retired else { continue }
                     device.lastSeen = now
                     if device.trust == .retired {
                         device.trust = peer.verified ? .unconfirmed : .trusted
@@ -93,6 +102,11 @@ extension AccountDatabase {
 
     /// Records this account's other devices as the relay lists them (`ownPubKeys`).
     public func setOwnDevices(_ keys: [String], now: Int64) throws {
+        let listed = Set(keys)
+        let current = try pool.read { try OwnDeviceRecord.fetchAll($0) }
+        let unchanged = Set(current.filter(\.active).map(\.publicKey)) == listed
+            && current.allSatisfy { !$0.active || now - $0.lastSeen <= 3_600_000 }
+        guard !unchanged else { return }  // the usual sync: nothing to write
         try pool.write { db in
             try db.execute(sql: "UPDATE ownDevice SET active = 0")
             for key in keys {
