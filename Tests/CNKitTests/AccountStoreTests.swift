@@ -37,8 +37,11 @@ struct AccountStoreTests {
         #expect(reopened.identity.publicKey == created.identity.publicKey)
         #expect(reopened.mnemonic == created.mnemonic)
         #expect(try reopened.sessionToken() == "sess:1:alice@example.com:00")
-        _ = try reopened.openDatabase()
-        #expect(FileSystem.mode(of: folder + "/db.sqlite") == 0o600)
+        let database = try reopened.openDatabase()
+        _ = try database.peers()
+        for file in ["db.sqlite", "db.sqlite-wal", "db.sqlite-shm"] {
+            #expect(FileSystem.mode(of: folder + "/" + file) == 0o600, "\(file)")
+        }
         #expect(try store.accounts().map(\.default) == [true])
         #expect(throws: StoreError.self) { try store.create(email: email, relay: "ws://x", sessionToken: nil) }
     }

@@ -35,9 +35,12 @@ public final class AccountDatabase: Sendable {
             _ = cn_sqlite_disable_checkpoint_on_close(UnsafeMutableRawPointer(db.sqliteConnection))
         }
         do {
-            let existed = FileManager.default.fileExists(atPath: path)
+            // Created 0600 before SQLite opens it (SQLite would use 0644 under the usual
+            // umask); the -wal and -shm files take their mode from it.
+            let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw StoreError(.io, "cannot create the account database \(path): \(FileSystem.errnoText())") }
+            Glibc.close(fd)
             pool = try DatabasePool(path: path, configuration: configuration)
-            if !existed { _ = chmod(path, 0o600) }
             // Checking first keeps the usual open read-only (migrating takes the write lock).
             let migrator = Self.migrator
             if try !pool.read(migrator.hasCompletedMigrations) { try migrator.migrate(pool) }
