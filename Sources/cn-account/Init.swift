@@ -22,7 +22,7 @@ struct SignIn: ParsableArguments {
         if let token { return token.trimmingCharacters(in: .whitespacesAndNewlines) }
         return try await DeviceCodeLogin(configuration: try oauth.configuration()).run { prompt in
             // Even with -q: without the code the sign-in cannot finish.
-            Output.note("To sign in, open \(prompt.verificationURL) and enter the code \(prompt.userCode)")
+            Output.note("To sign in, open \(Output.printable(prompt.verificationURL)) and enter the code \(Output.printable(prompt.userCode))")
             Output.diagnostic(["login": prompt])
         }
     }
@@ -56,10 +56,13 @@ extension AccountCommand {
 
         func run() async throws {
             let relay = options.relayOverride!
-            guard RelayEndpoint(relay) != nil else { throw ValidationError("\"\(relay)\" is not a ws:// or wss:// relay URL") }
+            _ = try ClientContext.endpoint(relay, environment: options.environment)
             let credential = try await signIn.credential(quiet: options.quiet)
             guard let email = try email.map({ try Arguments.email($0) }) ?? IDTokenClaims.email(in: credential) else {
                 throw CommandFailure(.noPermission, "the sign-in gave no e-mail address")
+            }
+            if let named = SessionTokenInfo.email(credential), named != email {
+                throw CommandFailure(.noPermission, "that token is for \(named.value), not \(email.value)")
             }
             let passphrase = protect ? try options.passphrase.read(confirm: true) : nil
             let store = options.store

@@ -57,25 +57,39 @@ extension AccountCommand {
     }
 
     struct Devices: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List this account's devices as the relay knows them (active in 30 days).")
+        static let configuration = CommandConfiguration(
+            abstract: "List this account's devices as the relay knows them (active in 30 days); accept new ones.",
+            discussion: "A device that appears after this one's first sync is \"unconfirmed\": it is reported and left out of safety numbers until accepted here (--accept KEY or --accept-all), so that no one — not even the relay — can add a device to the account unnoticed.")
         @OptionGroup var options: ClientOptions
         @Flag(help: "Do not contact the relay: show what the last sync recorded.") var offline = false
+        @Option(help: ArgumentHelp("Accept a new device of this account (repeatable).", valueName: "key")) var accept: [String] = []
+        @Flag(help: "Accept every new device of this account.") var acceptAll = false
 
         struct Line: Codable {
             var device: String
             var current: Bool
+            /// `trusted` or `unconfirmed`.
+            var trust: String
             var firstSeen: Int64?
         }
 
         func run() async throws {
-            let context = try ClientContext(options)
+            let context = try ClientContext(options, offline: offline)
             if !offline {
                 try await context.connect()
                 await context.close()
             }
-            Output.emit(Line(device: context.account.identity.publicKey.base64, current: true))
-            for device in try context.database.ownDevices() {
-                Output.emit(Line(device: device.publicKey, current: false, firstSeen: device.firstSeen))
+            let database = try context.database
+            if acceptAll || !accept.isEmpty {
+                let known = Set(try database.ownDevices().map(\.publicKey))
+                for key in accept where !known.contains(key) {
+                    throw CommandFailure(.dataError, "\(key) is not a device of this account that the relay lists")
+                }
+                _ = try database.acceptOwnDevices(acceptAll ? nil : Set(accept))
+            }
+            Output.emit(Line(device: context.account.identity.publicKey.base64, current: true, trust: "trusted"))
+            for device in try database.ownDevices() {
+                Output.emit(Line(device: device.publicKey, current: false, trust: device.trust.rawValue, firstSeen: device.firstSeen))
             }
         }
     }

@@ -103,6 +103,61 @@ struct AccountStoreTests {
         #expect(!(try store.isPassphraseProtected()))
     }
 
+    /// A passphrase change cut short never leaves the secrets under two keys: a committed
+    /// change is finished at the next open, an uncommitted one discarded.
+    @Test func interruptedPassphraseChangesRecover() throws {
+        let store = Self.temporaryStore()
+        let email = try #require(EmailAddress("c@example.com"))
+        let account = try store.create(email: email, relay: "ws://r", sessionToken: "sess:1:c@example.com:00", passphrase: "old")
+        let folder = store.directory(for: email), staging = folder + "/secrets.next"
+        let fm = FileManager.default
+
+        // Uncommitted: discarded; the old passphrase still opens everything.
+        try FileSystem.makePrivateDirectory(staging)
+        try Data("cnsealed-v1:AAAA".utf8).write(to: URL(fileURLWithPath: staging + "/identity.key"))
+        #expect(try store.open(passphrase: { "old" }).identity.publicKey == account.identity.publicKey)
+        #expect(!fm.fileExists(atPath: staging))
+
+        // Committed, and cut off after the first file was moved: finished at the next open.
+        let copy = NSTemporaryDirectory() + "cn-store-copy-" + UUID().uuidString
+        try fm.copyItem(atPath: folder, toPath: copy)
+        let copied = AccountStore(home: copy + "-home", environment: [:])
+        try FileSystem.makePrivateDirectory(copied.root)
+        try fm.moveItem(atPath: copy, toPath: copied.directory(for: email))
+        try Data(#"[{"email":"c@example.com","relay":"ws://r","default":true,"added":"x"}]"#.utf8).write(to: URL(fileURLWithPath: copied.root + "/accounts.json"))
+        try copied.open(passphrase: { "old" }).setPassphrase("new")
+        try FileSystem.makePrivateDirectory(staging)
+        for name in ["identity.key", "mnemonic", "session.token", "account.json"] {
+            try fm.copyItem(atPath: copied.directory(for: email) + "/" + name, toPath: staging + "/" + name)
+        }
+        try Data("commit\n".utf8).write(to: URL(fileURLWithPath: staging + "/COMMIT"))
+        try fm.removeItem(atPath: folder + "/identity.key")
+        try fm.moveItem(atPath: staging + "/identity.key", toPath: folder + "/identity.key")
+        #expect { try store.open(passphrase: { "old" }) } throws: { ($0 as? StoreError)?.kind == .wrongPassphrase }
+        let reopened = try store.open(passphrase: { "new" })
+        #expect(reopened.identity.publicKey == account.identity.publicKey)
+        #expect(reopened.mnemonic == account.mnemonic)
+        #expect(try reopened.sessionToken() == "sess:1:c@example.com:00")
+        #expect(!fm.fileExists(atPath: staging))
+    }
+
+    @Test func relayTokensAreKeptOnlyWhenTheyFitTheAccount() throws {
+        let store = Self.temporaryStore()
+        let email = try #require(EmailAddress("t@example.com"))
+        let now = Date(timeIntervalSince1970: 2_000_000_000)
+        let account = try store.create(email: email, relay: "ws://r", sessionToken: "sess:2000864000:t@example.com:00")
+        let mac = ":" + String(repeating: "0", count: 64)
+        try account.refreshSessionToken("sess:2000864100:t@example.com" + mac, now: now)
+        #expect(try account.sessionToken() == "sess:2000864000:t@example.com:00", "not a day fresher: not rewritten")
+        try account.refreshSessionToken("sess:2002592000:mallory@example.com" + mac, now: now)
+        try account.refreshSessionToken("sess:9999999999:t@example.com" + mac, now: now)
+        try account.refreshSessionToken("sess:1999999999:t@example.com" + mac, now: now)
+        try account.refreshSessionToken("eyJhbGciOi.x.y", now: now)
+        #expect(try account.sessionToken() == "sess:2000864000:t@example.com:00", "foreign, far-future, expired and non-session tokens are not kept")
+        try account.refreshSessionToken("sess:2002592000:t@example.com" + mac, now: now)
+        #expect(try account.sessionToken() == "sess:2002592000:t@example.com" + mac)
+    }
+
     @Test func concurrentRegistryWritersLoseNothing() async throws {
         let store = Self.temporaryStore()
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -47,6 +47,9 @@ struct AccountCommandTests {
         #expect(words.count == 12)
         let stored = try String(contentsOfFile: alice.home + "/user_" + sha256Prefix("alice@example.com") + "/mnemonic", encoding: .utf8)
         #expect(stored.trimmingCharacters(in: .whitespacesAndNewlines) == words.joined(separator: " "))
+        // Output that cannot be written is a failure (74), not a silent success.
+        let full = try await run("/bin/sh", ["-c", "\"$0\" mnemonic --force > /dev/full", Binaries.path("cn-account")], environment: alice.environment, absolute: true)
+        #expect(full.status == 74 && full.errorCode == 74, "\(full)")
     }
 
     @Test func aRefusedLoginKeepsTheWorkingSession() async throws {
@@ -78,6 +81,11 @@ struct AccountCommandTests {
         #expect(emptyFD.status == 78, "\(emptyFD)")
         let badFD = try await alice.account(["whoami"], extraEnvironment: ["CN_PASSPHRASE_FD": "x"])
         #expect(badFD.status == 78, "\(badFD)")
+        // The passphrase line is taken from stdin, and the JSON lines after it are left for
+        // the stdin mode.
+        let batch = try await alice.friend(["--offline"], stdin: "s3cret pass\n" + #"{"op":"list","all":true}"# + "\n" + #"{"op":"trust","email":"x@example.com"}"# + "\n",
+                                           extraEnvironment: ["CN_PASSPHRASE_FD": "0"])
+        #expect(batch.status == 77 && (batch.lines.last?["line"] as? Int) == 2, "\(batch)")
     }
 
     @Test func offlineRunsNeverTouchTheRelay() async throws {

@@ -24,6 +24,9 @@ struct BadInputTests {
         #expect(emptyStore.status == 78, "\(emptyStore)")
         let badRelay = try await alice.friend(["list", "--relay", "ftp://x"])
         #expect(badRelay.status == 78, "\(badRelay)")
+        // A session token never crosses a network in the clear.
+        let cleartext = try await alice.friend(["list", "--relay", "ws://relay.example:9000"])
+        #expect(cleartext.status == 78 && cleartext.stderr.contains("wss://"), "\(cleartext)")
     }
 
     @Test func batchLinesFailAloneAndTheOthersRun() async throws {

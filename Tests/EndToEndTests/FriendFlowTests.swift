@@ -86,6 +86,9 @@ struct FriendFlowTests {
         try await bob.friendOK(["block", "mallory@example.com"])
         let hidden = try await mallory.friend(["request", "bob@example.com"])
         #expect(hidden.status == 0 && hidden.lines.first?["status"] as? String == "sent", "no block oracle: \(hidden)")
+        // Mallory hears of the block at her next sync (this one); she never knew bob before
+        // it, so the event names only his hash.
+        #expect(hidden.events.contains { $0["type"] as? String == "blocked" && $0["emailHash"] as? String == sha256Hex("bob@example.com") }, "\(hidden)")
         #expect(try await bob.friendOK(["pending"]).lines.isEmpty)
         #expect(try await bob.friends(all: true)["mallory@example.com"]?["blocked"] as? Bool == true)
         try await bob.friendOK(["unblock", "mallory@example.com"])

@@ -51,5 +51,10 @@ struct GoogleLoginTests {
 }
 
 func sha256Prefix(_ email: String) -> String {
-    String(EmailAddress(email)!.hash.prefix(16))
+    String(sha256Hex(email).prefix(16))
+}
+
+/// The protocol's `emailHash`.
+func sha256Hex(_ email: String) -> String {
+    EmailAddress(email)!.hash
 }

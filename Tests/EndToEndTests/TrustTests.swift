@@ -34,14 +34,24 @@ struct TrustTests {
         #expect(Self.devices(alicePeer).values.allSatisfy { $0 == "trusted" }, "an unverified peer's new key is pinned and reported")
         #expect(alicePeer?["keyChanged"] as? Bool == true)
 
-        // Both of alice's devices see the friendship, and their own other device.
+        // Both of alice's devices see the friendship, and their own other device: the
+        // laptop trusts the phone it found at its first sync; the phone is told of the
+        // laptop, which stays out of its safety numbers until alice accepts it there.
         #expect(try await laptop.friends()["bob@example.com"]?["state"] as? String == "friend")
         let own = try await laptop.account(["devices"])
         #expect(Set(own.lines.compactMap { $0["device"] as? String }) == keys)
-        // The safety number covers both devices, the same on all three.
+        #expect(own.lines.allSatisfy { $0["trust"] as? String == "trusted" })
+        let phoneSync = try await alice.account(["devices"])
+        #expect(phoneSync.events.contains { $0["type"] as? String == "key_change" && $0["own"] as? Bool == true }, "\(phoneSync)")
+        let laptopKey = try await laptop.deviceKey()
+        #expect(phoneSync.lines.first { $0["device"] as? String == laptopKey }?["trust"] as? String == "unconfirmed")
         let number = try await bob.safetyNumber(with: "alice@example.com")
-        #expect(try await alice.safetyNumber(with: "bob@example.com") == number)
         #expect(try await laptop.safetyNumber(with: "bob@example.com") == number)
+        #expect(try await alice.safetyNumber(with: "bob@example.com") != number, "an unaccepted own device is not in the number")
+        let accepted = try await alice.account(["devices", "--offline", "--accept", laptopKey])
+        #expect(accepted.status == 0 && accepted.lines.allSatisfy { $0["trust"] as? String == "trusted" }, "\(accepted)")
+        // The safety number covers both devices, the same on all three.
+        #expect(try await alice.safetyNumber(with: "bob@example.com") == number)
     }
 
     @Test func reinitialisingADeviceIsReportedAsAKeyChange() async throws {

@@ -29,8 +29,7 @@ public final class ClientContext: Sendable {
         self.offline = offline
         self.account = account
         let relay = options.relayOverride ?? account.relay
-        guard let endpoint = RelayEndpoint(relay) else { throw CommandFailure(.configuration, "\"\(relay)\" is not a ws:// or wss:// relay URL") }
-        self.endpoint = endpoint
+        self.endpoint = try Self.endpoint(relay, environment: options.environment)
     }
 
     /// The account database, opened on first use (a command that does not need it, such
@@ -57,10 +56,13 @@ public final class ClientContext: Sendable {
         if let client = clientBox.client { return client }
         guard !offline else { throw CommandFailure(.usage, "this operation needs the relay; run it without --offline") }
         let account = self.account
+        // A token from a relay named only for this run (--relay, CN_RELAY) is not kept: it
+        // would replace the one that works on the account's own relay.
+        let keepsTokens = options.relayOverride == nil || options.relayOverride == account.relay
         let client = RelayClient(
             endpoint: endpoint,
-            credentials: RelayCredentials(identity: account.identity, token: { try account.sessionToken() },
-                                          authenticated: { try account.refreshSessionToken($0.token) }),
+            credentials: RelayCredentials(identity: account.identity, expectedEmail: account.email, token: { try account.sessionToken() },
+                                          authenticated: { if keepsTokens { try account.refreshSessionToken($0.token) } }),
             sink: try session,
             timing: Self.timing(options),
             trustRoots: try Self.trustRoots(options.environment))
@@ -75,6 +77,17 @@ public final class ClientContext: Sendable {
     /// Closes the relay connection, if one is open.
     public func close() async {
         await clientBox.client?.close()
+    }
+
+    /// Parses a relay URL. Plain `ws://` is refused for anything but loopback: the session
+    /// token would cross the network in the clear (`CN_ALLOW_INSECURE_WS=1` overrides, for a
+    /// trusted private network).
+    public static func endpoint(_ relay: String, environment: [String: String]) throws -> RelayEndpoint {
+        guard let endpoint = RelayEndpoint(relay) else { throw CommandFailure(.configuration, "\"\(relay)\" is not a ws:// or wss:// relay URL") }
+        guard endpoint.secure || endpoint.isLoopback || environment["CN_ALLOW_INSECURE_WS"] == "1" else {
+            throw CommandFailure(.configuration, "\(relay) is plain ws:// to another host: the session token would travel in the clear; use wss:// (or set CN_ALLOW_INSECURE_WS=1 on a trusted network)")
+        }
+        return endpoint
     }
 
     static func timing(_ options: ClientOptions) -> RelayClientTiming {

@@ -35,6 +35,9 @@ public enum CommandRunner {
             } else {
                 try command.run()
             }
+            if let reason = Output.lostOutputReason {
+                throw CommandFailure(.ioError, "cannot write the output: \(reason)")
+            }
             exit(0)
         } catch let done as CommandExit {
             exit(done.status.rawValue)

@@ -24,6 +24,8 @@ public enum FriendBatch {
             switch line {
             case .tooLong:
                 failure = CommandFailure(.dataError, "line longer than \(maximumLineBytes) bytes")
+            case .notUTF8:
+                failure = CommandFailure(.dataError, "line is not UTF-8")
             case .text(let text):
                 if text.allSatisfy(\.isWhitespace) { continue }
                 do {
@@ -58,6 +60,7 @@ struct JSONLineReader: Sequence, IteratorProtocol {
     enum Line {
         case text(String)
         case tooLong
+        case notUTF8
     }
 
     private let handle: FileHandle
@@ -65,6 +68,12 @@ struct JSONLineReader: Sequence, IteratorProtocol {
     private var buffer: [UInt8] = []
     private var ended = false
     private var discarding = false
+
+    /// A line as text; bytes that are not UTF-8 are refused rather than replaced (a
+    /// replaced byte could turn a malformed address into a plausible one).
+    static func line(_ bytes: [UInt8]) -> Line {
+        String(validating: bytes, as: UTF8.self).map(Line.text) ?? .notUTF8
+    }
 
     init(_ handle: FileHandle, maximumLineBytes: Int) {
         self.handle = handle
@@ -80,7 +89,7 @@ struct JSONLineReader: Sequence, IteratorProtocol {
                     discarding = false
                     return .tooLong
                 }
-                return .text(String(decoding: line, as: UTF8.self))
+                return Self.line(line)
             }
             if buffer.count > maximum {
                 // Keep reading to the end of the line, but not its bytes.
@@ -90,7 +99,7 @@ struct JSONLineReader: Sequence, IteratorProtocol {
             if ended {
                 guard !buffer.isEmpty || discarding else { return nil }
                 defer { buffer.removeAll(); discarding = false }
-                return discarding ? .tooLong : .text(String(decoding: buffer, as: UTF8.self))
+                return discarding ? .tooLong : Self.line(buffer)
             }
             let chunk = handle.availableData
             if chunk.isEmpty { ended = true } else { buffer += chunk }

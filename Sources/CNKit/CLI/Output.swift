@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import CNCrypto
 
 /// JSON-lines output: results on stdout, diagnostics and fatal errors on stderr, one JSON
@@ -30,6 +31,12 @@ public enum Output {
         write(text + "\n", to: STDERR_FILENO)
     }
 
+    /// `text` without control characters, for showing what a server sent on a terminal
+    /// (an escape sequence must not reach it).
+    public static func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.properties.generalCategory != .control && $0.properties.generalCategory != .format }))
+    }
+
     /// RFC 3339 text of a date, as every time in the output is written.
     public static func rfc3339(_ date: Date) -> String { RFC3339.string(from: date) }
 
@@ -45,12 +52,34 @@ public enum Output {
 
     /// Writes all of `text` to a descriptor (unbuffered: one line is one write, so lines of
     /// concurrent writers never interleave mid-line). A closed pipe is ignored.
+    /// A failed write to stdout (a full disk, a closed file) is remembered: the command then
+    /// ends with exit 74 instead of claiming success for output that was lost.
     public static func write(_ text: String, to fd: Int32) {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
             let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; return }
+            if n < 0 {
+                switch errno {
+                case EINTR: continue
+                case EAGAIN:
+                    // A non-blocking descriptor that is full: wait until it takes more.
+                    var ready = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&ready, 1, 1000)
+                    continue
+                case EPIPE where fd == STDOUT_FILENO:
+                    // The reader went away (`| head`): end as any Unix tool does, by SIGPIPE.
+                    signal(SIGPIPE, SIG_DFL)
+                    raise(SIGPIPE)
+                default:
+                    if fd == STDOUT_FILENO { lostOutput.withLock { $0 = String(cString: strerror(errno)) } }
+                    return
+                }
+            }
             bytes = bytes.dropFirst(n)
         }
     }
+
+    /// Why stdout output was lost, if it was.
+    public static var lostOutputReason: String? { lostOutput.withLock { $0 } }
+    private static let lostOutput = Mutex<String?>(nil)
 }

@@ -57,9 +57,14 @@ public struct PassphraseSource: Sendable {
         return try fromDescriptor(fd, what: what)
     }
 
+    /// The first line from a descriptor. From a pipe or terminal it reads one byte at a
+    /// time and stops at the newline, so that what follows (the JSON lines of
+    /// `cn-friend`'s stdin mode after `CN_PASSPHRASE_FD=0`) is left for the command.
     static func fromDescriptor(_ fd: Int32, what: String) throws -> String {
+        var info = stat()
+        let regular = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
         var data = Data()
-        var buffer = [UInt8](repeating: 0, count: 4096)
+        var buffer = [UInt8](repeating: 0, count: regular ? 4096 : 1)
         while data.count < 65536 {
             let n = Glibc.read(fd, &buffer, buffer.count)
             if n < 0 { if errno == EINTR { continue }; throw StoreError(.passphraseUnavailable, "\(what): cannot read descriptor \(fd)") }

@@ -23,6 +23,8 @@ public final class Account: Sendable {
     public let isPassphraseProtected: Bool
 
     private let secrets: SecretFiles
+    /// The scrypt parameters the secrets were opened with (nil: plain).
+    private let protection: ScryptParameters?
 
     init(store: AccountStore, manifest: AccountManifest, directory: String, secrets: SecretFiles) throws {
         guard let email = EmailAddress(manifest.email) else { throw StoreError(.corrupt, "\(directory)/account.json names no valid e-mail") }
@@ -32,6 +34,7 @@ public final class Account: Sendable {
         self.directory = directory
         self.created = manifest.created
         self.isPassphraseProtected = manifest.passphrase != nil
+        self.protection = manifest.passphrase
         self.secrets = secrets
         guard let keyText = try secrets.read(.identity), let raw = Data(base64Encoded: keyText),
               let identity = try? IdentityKey(rawRepresentation: Array(raw)) else {
@@ -55,16 +58,26 @@ public final class Account: Sendable {
     /// Replaces the session token (each AUTH_SUCCESS brings a fresh one). Atomic; with
     /// several processes the last writer wins, and every written token is valid.
     public func saveSessionToken(_ token: String) throws {
-        try secrets.write(.sessionToken, token)
+        try withSecretsLock {
+            // If the passphrase changed since this process opened the account, a token sealed
+            // with the old key could not be read any more: keep the one there is.
+            guard try AccountStore.readManifest(manifestPath).passphrase == protection else { return }
+            try secrets.write(.sessionToken, token)
+        }
     }
 
     /// Keeps the fresh token of an AUTH_SUCCESS — when it buys at least a day over the stored
     /// one. The relay hands out a new 30-day token at every AUTH; rewriting (and with a
     /// passphrase, re-sealing) the file on every command would cost a disk write each time
     /// for nothing. A stored token that is not a `sess:` token (an ID token) is always replaced.
-    public func refreshSessionToken(_ token: String) throws {
-        if let stored = try sessionToken(), let old = SessionTokenInfo.expiry(stored), let new = SessionTokenInfo.expiry(token),
-           new.timeIntervalSince(old) < 86_400 {
+    ///
+    /// A token that is not a `sess:` token for this account, or that claims more than the
+    /// protocol's 30 days (with a day of clock skew), is not kept: a relay cannot plant a
+    /// token that locks the account out of its real relay.
+    public func refreshSessionToken(_ token: String, now: Date = Date()) throws {
+        guard SessionTokenInfo.email(token) == email, let new = SessionTokenInfo.expiry(token),
+              new > now, new.timeIntervalSince(now) <= 31 * 86_400 else { return }
+        if let stored = try sessionToken(), let old = SessionTokenInfo.expiry(stored), new.timeIntervalSince(old) < 86_400 {
             return
         }
         try saveSessionToken(token)
@@ -72,7 +85,7 @@ public final class Account: Sendable {
 
     /// Forgets the session token (`cn-account logout`).
     public func forgetSessionToken() throws {
-        try secrets.remove(.sessionToken)
+        try withSecretsLock { try secrets.remove(.sessionToken) }
     }
 
     /// The folder for received and sent files.
@@ -84,27 +97,61 @@ public final class Account: Sendable {
     }
 
     /// Protects the secrets with `passphrase`, or removes the protection when nil.
-    /// Interrupted half-way, every file stays readable (each says whether it is sealed).
+    ///
+    /// A two-phase change, so that no interruption (a crash, a kill, a full disk) can leave
+    /// files sealed under two different keys: every new file and the new `account.json` are
+    /// written into `secrets.next/` first, then a `COMMIT` mark; only then are they moved
+    /// into place, `account.json` last. Opening the account finishes a committed change and
+    /// discards an uncommitted one (``AccountStore/open(_:passphrase:)``).
     public func setPassphrase(_ passphrase: String?) throws {
-        let manifestPath = directory + "/" + AccountManifest.fileName
-        var manifest = try AccountStore.readManifest(manifestPath)
-        let token = try sessionToken()
-        let target: SecretFiles
-        if let passphrase {
-            let parameters = ScryptParameters.fresh()
-            target = SecretFiles(directory: directory, key: try parameters.key(for: passphrase))
+        try withSecretsLock {
+            var manifest = try AccountStore.readManifest(manifestPath)
+            guard manifest.passphrase == protection else {
+                throw StoreError(.wrongPassphrase, "the passphrase of \(email.value) changed while this command ran; run it again")
+            }
+            let token = try sessionToken()
+            let staging = Self.stagingDirectory(directory)
+            try FileSystem.remove(staging)
+            try FileSystem.makePrivateDirectory(staging)
+            let parameters = passphrase.map { _ in ScryptParameters.fresh() }
+            let next = SecretFiles(directory: staging, key: try passphrase.flatMap { try parameters?.key(for: $0) })
+            try next.write(.identity, Data(identity.rawRepresentation).base64EncodedString())
+            try next.write(.mnemonic, mnemonic.phrase)
+            if let token { try next.write(.sessionToken, token) }
             manifest.passphrase = parameters
-            try AccountStore.writeManifest(manifest, to: manifestPath)
-        } else {
-            target = SecretFiles(directory: directory, key: nil)
+            try AccountStore.writeManifest(manifest, to: staging + "/" + AccountManifest.fileName)
+            try FileSystem.writeAtomically(Array("commit\n".utf8), to: staging + "/COMMIT")
+            try Self.finishSecretsChange(in: directory)
         }
-        try target.write(.identity, Data(identity.rawRepresentation).base64EncodedString())
-        try target.write(.mnemonic, mnemonic.phrase)
-        if let token { try target.write(.sessionToken, token) }
-        if passphrase == nil {
-            manifest.passphrase = nil
-            try AccountStore.writeManifest(manifest, to: manifestPath)
+    }
+
+    var manifestPath: String { directory + "/" + AccountManifest.fileName }
+
+    static func stagingDirectory(_ directory: String) -> String { directory + "/secrets.next" }
+
+    /// Moves a committed change into place (idempotent: a second run after a crash mid-way
+    /// moves what is left), or discards an uncommitted one. Call under the secrets lock.
+    static func finishSecretsChange(in directory: String) throws {
+        let staging = stagingDirectory(directory)
+        guard FileSystem.exists(staging) else { return }
+        guard FileSystem.exists(staging + "/COMMIT") else { return try FileSystem.remove(staging) }
+        for name in SecretFiles.Name.allCases.map(\.rawValue) + [AccountManifest.fileName] {
+            let from = staging + "/" + name
+            guard FileSystem.exists(from) else { continue }
+            guard rename(from, directory + "/" + name) == 0 else {
+                throw StoreError(.io, "cannot move \(from) into place: \(FileSystem.errnoText())")
+            }
         }
+        try FileSystem.syncDirectory(directory)
+        try FileSystem.remove(staging)
+    }
+
+    /// Runs `body` holding the account's secrets lock (`secrets.lock`): one writer of the
+    /// secret files at a time across processes.
+    func withSecretsLock<T>(_ body: () throws -> T) throws -> T {
+        let lock = try FileLock(path: directory + "/secrets.lock")
+        defer { lock.release() }
+        return try body()
     }
 }
 
@@ -114,6 +161,12 @@ extension AccountStore {
     public func open(_ email: String? = nil, passphrase: PassphraseProvider) throws -> Account {
         let entry = try entry(for: email)
         let directory = directory(for: EmailAddress(entry.email)!)
+        if FileSystem.exists(Account.stagingDirectory(directory)) {
+            // A passphrase change was interrupted: finish or discard it before reading.
+            let lock = try FileLock(path: directory + "/secrets.lock")
+            defer { lock.release() }
+            try Account.finishSecretsChange(in: directory)
+        }
         var manifest = try Self.readManifest(directory + "/" + AccountManifest.fileName)
         // The registry is the user-facing source of the relay URL (`cn-account init` writes both).
         manifest.relay = entry.relay

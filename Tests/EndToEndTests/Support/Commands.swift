@@ -106,10 +106,11 @@ final class Child: @unchecked Sendable {
     }
 }
 
-/// Runs a command to its end.
-func run(_ name: String, _ arguments: [String], environment: [String: String], stdin: String? = nil, timeout: Double = 30) async throws -> Outcome {
+/// Runs a command to its end: one of ours by name, or any program by absolute path.
+func run(_ name: String, _ arguments: [String], environment: [String: String], stdin: String? = nil, timeout: Double = 30,
+         absolute: Bool = false) async throws -> Outcome {
     let pipe = stdin.map { _ in Pipe() }
-    let child = try Child(Binaries.path(name), arguments, environment: environment, stdin: pipe)
+    let child = try Child(absolute ? name : Binaries.path(name), arguments, environment: environment, stdin: pipe)
     if let stdin {
         pipe!.fileHandleForWriting.write(Data(stdin.utf8))
         child.closeInput()

@@ -17,11 +17,16 @@ public struct RelayCredentials: Sendable {
     public var identity: IdentityKey
     /// Returns the token to send (the newest session token, or an ID token).
     public var token: @Sendable () throws -> String?
-    /// Called with each AUTH_SUCCESS (a fresh session token to keep).
+    /// Called with each AUTH_SUCCESS that names ``expectedEmail`` (a fresh session token to keep).
     public var authenticated: @Sendable (AuthSuccess) throws -> Void
+    /// The account this device belongs to: an AUTH_SUCCESS for anyone else is a refusal
+    /// (a relay must not sign a device in as another user). Nil: whoever the token names.
+    public var expectedEmail: EmailAddress?
 
-    public init(identity: IdentityKey, token: @escaping @Sendable () throws -> String?, authenticated: @escaping @Sendable (AuthSuccess) throws -> Void) {
+    public init(identity: IdentityKey, expectedEmail: EmailAddress? = nil, token: @escaping @Sendable () throws -> String?,
+                authenticated: @escaping @Sendable (AuthSuccess) throws -> Void) {
         self.identity = identity
+        self.expectedEmail = expectedEmail
         self.token = token
         self.authenticated = authenticated
     }
@@ -57,6 +62,9 @@ public actor RelayClient {
 
     private var link: WebSocketLink?
     private var generation = 0
+    /// The generation whose connection completed AUTH; only such a connection's loss
+    /// starts reconnecting (a failed attempt is retried by the loop that made it).
+    private var establishedGeneration = -1
     private var stopping = false
     private var lastHeard = ContinuousClock.now
     private var waiters: [Int: Waiter] = [:]
@@ -102,17 +110,47 @@ public actor RelayClient {
         try await link.send(FrameCodec.encode(frame))
     }
 
-    /// Sends `frame` (if any) and waits for the first relay frame that `accepts` takes. An
-    /// ERROR frame ends the wait too and is thrown as a ``ClientError``.
-    public func request(_ frame: ClientFrame?, timeout: Duration, until accepts: @escaping @Sendable (RelayFrame) -> Bool) async throws -> RelayFrame {
-        let id = register(accepts)
-        if let frame {
-            do { try await send(frame) } catch {
-                waiters[id] = nil
-                throw error
-            }
+    /// Sends `frames` in order, each with a fresh frame `id`, and waits for the first relay
+    /// frame that `accepts` takes. An ERROR frame that answers one of them (the relay
+    /// echoes the `id`; PROTOCOL §1) ends the wait and is thrown as a ``ClientError``; an
+    /// ERROR about something else does not. The wait exists before the first frame goes
+    /// out, so no answer can slip past it.
+    public func request(_ frames: [ClientFrame], timeout: Duration, until accepts: @escaping @Sendable (RelayFrame) -> Bool) async throws -> RelayFrame {
+        guard let link else { throw ClientError(.unreachable, "not connected to the relay") }
+        let ids = frames.map { _ in nextFrameID() }
+        let waiter = register(accepts, answering: Set(ids))
+        do {
+            for (frame, id) in zip(frames, ids) { try await link.send(Self.encode(frame, id: id)) }
+        } catch {
+            waiters[waiter] = nil
+            throw error
         }
-        return try await wait(id, timeout: timeout)
+        return try await wait(waiter, timeout: timeout)
+    }
+
+    /// ``request(_:timeout:until:)`` for one frame.
+    public func request(_ frame: ClientFrame, timeout: Duration, until accepts: @escaping @Sendable (RelayFrame) -> Bool) async throws -> RelayFrame {
+        try await request([frame], timeout: timeout, until: accepts)
+    }
+
+    /// Waits for a relay frame without sending anything.
+    public func waitFor(timeout: Duration, until accepts: @escaping @Sendable (RelayFrame) -> Bool) async throws -> RelayFrame {
+        try await wait(register(accepts, answering: []), timeout: timeout)
+    }
+
+    private var frameCounter = 0
+
+    private func nextFrameID() -> String {
+        frameCounter += 1
+        return "c\(frameCounter)"
+    }
+
+    /// The frame's JSON with `"id"` added to its envelope (every frame may carry one; the
+    /// relay echoes it on an ERROR about that frame).
+    static func encode(_ frame: ClientFrame, id: String) -> [UInt8] {
+        let bytes = FrameCodec.encode(frame)
+        guard bytes.first == UInt8(ascii: "{"), bytes.count > 2 else { return bytes }
+        return Array(#"{"id":"\#(id)","#.utf8) + bytes.dropFirst()
     }
 
     /// Closes the connection for good (1000) and stops reconnecting.
@@ -126,11 +164,16 @@ public actor RelayClient {
 
     // MARK: Waiting for frames
 
-    private func register(_ accepts: @escaping @Sendable (RelayFrame) -> Bool) -> Int {
+    /// Registers a wait. An ERROR ends it if it echoes one of `ids`, or carries no id at
+    /// all (a relay that does not echo ids: then any ERROR is the answer).
+    private func register(_ accepts: @escaping @Sendable (RelayFrame) -> Bool, answering ids: Set<String>) -> Int {
         let id = nextWaiter
         nextWaiter += 1
         waiters[id] = Waiter(accepts: { frame in
-            if case .error = frame { return true }
+            if case .error(let answered, _) = frame {
+                guard let answered else { return true }
+                return ids.contains(answered)
+            }
             return accepts(frame)
         })
         return id
@@ -177,26 +220,45 @@ public actor RelayClient {
             throw ClientError(.authFailed, "no session token: sign in again with `cn-account login`")
         }
         let link = try await WebSocketLink.connect(to: endpoint, group: group, timeout: timing.connectTimeout, trustRoots: trustRoots)
+        guard !stopping else {
+            await link.close()
+            throw ClientError(.unreachable, "the connection was closed")
+        }
         generation += 1
         self.link = link
         lastHeard = .now
         // Both waits exist before AUTH goes out, so no answer can slip past them.
-        let authenticated = register { if case .authSuccess = $0 { true } else { false } }
-        let synced = register { if case .pendingRequests = $0 { true } else { false } }
+        let authID = nextFrameID()
+        let authenticated = register({ if case .authSuccess = $0 { true } else { false } }, answering: [authID])
+        let synced = register({ if case .pendingRequests = $0 { true } else { false } }, answering: [authID])
         let generation = self.generation
         tasks.append(Task { await self.read(link, generation: generation) })
         do {
-            try await link.send(FrameCodec.encode(.auth(AuthRequest(token: token, publicKey: credentials.identity.publicKey.base64,
-                                                                    features: [ClientFeature.ack.rawValue]))))
-            do { _ = try await wait(authenticated, timeout: timing.connectTimeout) } catch let error as ClientError where error.relayCode != nil {
+            try await link.send(Self.encode(.auth(AuthRequest(token: token, publicKey: credentials.identity.publicKey.base64,
+                                                              features: [ClientFeature.ack.rawValue])), id: authID))
+            let answer: RelayFrame
+            do { answer = try await wait(authenticated, timeout: timing.connectTimeout) } catch let error as ClientError where error.relayCode != nil {
                 throw ClientError(.authFailed, "the relay refused this device's credentials: \(error.message)", relayCode: error.relayCode)
             }
+            guard case .authSuccess(let success) = answer, let confirmed = EmailAddress(success.email) else {
+                throw ClientError(.protocolViolation, "the relay's AUTH_SUCCESS names no e-mail")
+            }
+            if let expected = credentials.expectedEmail, confirmed != expected {
+                throw ClientError(.authFailed, "the relay signed this device in as \(confirmed.value), not \(expected.value)")
+            }
+            email = confirmed
+            try credentials.authenticated(success)
             _ = try await wait(synced, timeout: timing.connectTimeout)
+            guard !stopping else { throw ClientError(.unreachable, "the connection was closed") }
             sessions += 1
+            establishedGeneration = generation
         } catch {
             waiters[authenticated] = nil
             waiters[synced] = nil
-            if self.generation == generation { self.link = nil }
+            if self.generation == generation {
+                self.link = nil
+                establishedGeneration = -1
+            }
             await link.close()
             if let error = error as? ClientError, error.kind == .timedOut {
                 throw ClientError(.unreachable, "the relay at \(endpoint) did not complete AUTH in time")
@@ -214,9 +276,10 @@ public actor RelayClient {
             case .ping:
                 try? await link.send(FrameCodec.encode(ClientFrame.pong))
                 continue
-            case .authSuccess(let success):
-                if let confirmed = EmailAddress(success.email) { email = confirmed }
-                try? credentials.authenticated(success)
+            case .pendingRequests where generation == self.generation:
+                // The end of the post-AUTH state: this connection is established (marked
+                // here, in order, so that a close right after it still reconnects).
+                establishedGeneration = generation
             default:
                 break
             }
@@ -225,7 +288,7 @@ public actor RelayClient {
                 finish(id, .success(frame))
             }
         }
-        guard generation == self.generation, !stopping else { return }
+        guard generation == self.generation, generation == establishedGeneration, !stopping else { return }
         self.link = nil
         await reconnect()
     }

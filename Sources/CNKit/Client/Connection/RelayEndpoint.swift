@@ -24,6 +24,11 @@ public struct RelayEndpoint: Sendable, Equatable, CustomStringConvertible {
         path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
     }
 
+    /// Whether the host is this machine (`localhost`, 127.0.0.0/8, ::1).
+    public var isLoopback: Bool {
+        host == "localhost" || host.hasPrefix("127.") || host == "::1"
+    }
+
     public var description: String {
         "\(secure ? "wss" : "ws")://\(host.contains(":") ? "[\(host)]" : host):\(port)\(path)"
     }

@@ -47,7 +47,7 @@ public final class WebSocketLink: Sendable {
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: loop)
-                .connectTimeout(.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+                .connectTimeout(TimeAmount(timeout))
                 .channelOption(.socketOption(.so_keepalive), value: 1)
                 .channelInitializer { channel in
                     let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: 1 << 20 + 4096, automaticErrorHandling: true) { channel, _ in
@@ -62,6 +62,11 @@ public final class WebSocketLink: Sendable {
                         if let tls {
                             try channel.pipeline.syncOperations.addHandler(
                                 try NIOSSLClientHandler(context: tls, serverHostname: endpoint.host.isIPAddress ? nil : endpoint.host))
+                            // A failed TLS handshake (an untrusted or mismatched certificate)
+                            // is reported as such, not as a closed connection.
+                            try channel.pipeline.syncOperations.addHandler(HandshakeErrorReporter { error in
+                                finish(.failure(ClientError(.unreachable, "TLS with \(endpoint) failed: \(Self.describe(error))")))
+                            })
                         }
                         try channel.pipeline.syncOperations.addHTTPClientHandlers(
                             withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
@@ -78,7 +83,7 @@ public final class WebSocketLink: Sendable {
             continuation.yield(.closed)
             continuation.finish()
         }
-        loop.scheduleTask(in: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)) {
+        loop.scheduleTask(in: TimeAmount(timeout)) {
             finish(.failure(ClientError(.unreachable, "\(endpoint) did not complete the WebSocket handshake in time")))
         }
         var headers = HTTPHeaders()
@@ -115,10 +120,17 @@ public final class WebSocketLink: Sendable {
 
     private static func describe(_ error: any Error) -> String {
         if let e = error as? IOError { return e.description }
-        if let e = error as? NIOSSLError { return "TLS: \(e)" }
-        if let e = error as? BoringSSLError { return "TLS: \(e)" }
+        if let e = error as? NIOSSLError { return "\(e)" }
+        if let e = error as? BoringSSLError { return "\(e)" }
         if error is ChannelError { return "\(error)" }
         return String(describing: error)
+    }
+}
+
+extension TimeAmount {
+    /// The same span as a `Duration`, to the nanosecond.
+    init(_ duration: Duration) {
+        self = .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 }
 
@@ -126,6 +138,18 @@ extension String {
     /// Whether the string is an IPv4 or IPv6 literal (no SNI for those).
     var isIPAddress: Bool {
         (try? SocketAddress(ipAddress: self, port: 0)) != nil
+    }
+}
+
+/// Reports the first error raised in the pipeline before the WebSocket upgrade.
+private final class HandshakeErrorReporter: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+    let report: @Sendable (any Error) -> Void
+    init(report: @escaping @Sendable (any Error) -> Void) { self.report = report }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        report(error)
+        context.fireErrorCaught(error)
     }
 }
 

@@ -18,11 +18,14 @@ public struct SessionEvent: Codable, Sendable, Equatable {
     public var name: String?
     /// Why a packet was rejected.
     public var reason: String?
+    /// For `key_change`: the new keys are this account's own devices (accept them with
+    /// `cn-account devices --accept`).
+    public var own: Bool?
     /// Milliseconds since 1970.
     public var ts: Int64
 
     public init(type: String, email: String? = nil, emailHash: String? = nil, devices: [String]? = nil,
-                unconfirmed: [String]? = nil, retired: [String]? = nil, name: String? = nil, reason: String? = nil, ts: Int64) {
+                unconfirmed: [String]? = nil, retired: [String]? = nil, name: String? = nil, reason: String? = nil, own: Bool? = nil, ts: Int64) {
         self.type = type
         self.email = email
         self.emailHash = emailHash
@@ -31,6 +34,7 @@ public struct SessionEvent: Codable, Sendable, Equatable {
         self.retired = retired
         self.name = name
         self.reason = reason
+        self.own = own
         self.ts = ts
     }
 }

@@ -43,7 +43,7 @@ extension SessionService {
         guard !keys.isEmpty else {
             throw ClientError(.badRequest, "\(target.value) has no device on this relay (no account, or none active in 30 days)")
         }
-        try pin(target, sid: sid, keys: keys)
+        try pin(target, sid: sid, keys: keys, complete: true)
         let (packets, usable, heldBack) = try sealPackets(to: target)
         _ = try await client.request(.friendRequest(FriendPackets(targetEmail: target.value, payloads: packets)), timeout: timeout) {
             if case .requestSent(let sent) = $0 { sent.targetEmail == target.value } else { false }
@@ -84,9 +84,8 @@ extension SessionService {
     public func deny(_ requester: EmailAddress, via client: RelayClient, timeout: Duration) async throws -> FriendOutcome {
         try checkNotSelf(requester, "deny your own request")
         // The relay answers a good FRIEND_DENY with nothing: a PING behind it is the barrier
-        // (frames are handled in order, so PONG with no ERROR before it means done).
-        try await client.send(.friendDeny(TargetEmail(requester.value)))
-        try await barrier(client, timeout: timeout)
+        // (frames are handled in order, so PONG with no ERROR about the deny means done).
+        try await withBarrier(.friendDeny(TargetEmail(requester.value)), client, timeout: timeout)
         try setState(requester, .none, from: [.incoming])
         return FriendOutcome(op: "deny", email: requester.value, status: "denied")
     }
@@ -94,8 +93,7 @@ extension SessionService {
     /// Ends a friendship (UNFRIEND).
     public func remove(_ peer: EmailAddress, via client: RelayClient, timeout: Duration) async throws -> FriendOutcome {
         try checkNotSelf(peer, "unfriend yourself")
-        try await client.send(.unfriend(TargetEmail(peer.value)))
-        try await barrier(client, timeout: timeout)
+        try await withBarrier(.unfriend(TargetEmail(peer.value)), client, timeout: timeout)
         try setState(peer, .none, from: [.friend, .outgoing])
         return FriendOutcome(op: "remove", email: peer.value, status: "removed", sid: ConversationID.between(account.email, peer))
     }
@@ -140,8 +138,9 @@ extension SessionService {
         return (packets, usable.map(\.base64), heldBack)
     }
 
-    private func barrier(_ client: RelayClient, timeout: Duration) async throws {
-        _ = try await client.request(.ping, timeout: timeout) { $0 == .pong }
+    /// Sends `frame` and a PING behind it; done at the PONG unless an ERROR about `frame` came first.
+    private func withBarrier(_ frame: ClientFrame, _ client: RelayClient, timeout: Duration) async throws {
+        _ = try await client.request([frame, .ping], timeout: timeout) { $0 == .pong }
     }
 
     private func setState(_ peer: EmailAddress, _ state: FriendshipState, from states: Set<FriendshipState>) throws {

@@ -10,10 +10,13 @@ public struct SafetyNumberReport: Codable, Sendable, Equatable {
     public var verified: Bool
     /// The peer's keys in the number (pinned, not retired).
     public var peerDevices: [String]
-    /// This account's keys in the number (this device and the other devices the relay lists).
+    /// This account's keys in the number (this device and its other accepted devices).
     public var ownDevices: [String]
-    /// Keys of the peer held back until accepted.
+    /// Keys of the peer held back until accepted (in the number: verifying accepts them).
     public var unconfirmed: [String]?
+    /// New devices of this account not yet accepted (`cn-account devices --accept`); not
+    /// in the number.
+    public var ownUnconfirmed: [String]?
 }
 
 extension SessionService {
@@ -25,12 +28,15 @@ extension SessionService {
         let devices = try database.devices(of: peer.value).filter { $0.trust != .retired }
         let peerKeys = devices.compactMap { DevicePublicKey(base64: $0.publicKey) }
         guard !peerKeys.isEmpty else { throw ClientError(.notAllowed, "no device key of \(peer.value) is pinned") }
-        let ownKeys = [account.identity.publicKey] + (try database.ownDevices()).compactMap { DevicePublicKey(base64: $0.publicKey) }
+        let own = try database.ownDevices()
+        let ownKeys = [account.identity.publicKey] + own.filter { $0.trust == .trusted }.compactMap { DevicePublicKey(base64: $0.publicKey) }
+        let ownUnconfirmed = own.filter { $0.trust != .trusted }.map(\.publicKey)
         let number = SafetyNumber.between((account.email, ownKeys), (peer, peerKeys))
         let unconfirmed = devices.filter { $0.trust == .unconfirmed }.map(\.publicKey)
         return SafetyNumberReport(email: peer.value, safetyNumber: number, verified: record.verified,
                                   peerDevices: peerKeys.map(\.base64).sorted(), ownDevices: ownKeys.map(\.base64).sorted(),
-                                  unconfirmed: unconfirmed.isEmpty ? nil : unconfirmed)
+                                  unconfirmed: unconfirmed.isEmpty ? nil : unconfirmed,
+                                  ownUnconfirmed: ownUnconfirmed.isEmpty ? nil : ownUnconfirmed.sorted())
     }
 
     /// Marks `peer` verified if `number` (digits; spaces and punctuation ignored) is the
@@ -41,7 +47,12 @@ extension SessionService {
         guard SafetyNumber.normalized(number) == SafetyNumber.normalized(report.safetyNumber) else {
             throw ClientError(.notAllowed, "the safety number does not match: \(peer.value) is NOT verified (compare again; a device may have changed)")
         }
-        try database.acceptDevices(of: peer.value, verified: true, now: timestamp())
+        // Only the keys this number covers are accepted, and only if they are still all the
+        // keys there are (the relay may have added one since the number was computed).
+        guard try database.acceptDevices(of: peer.value, expected: Set(report.peerDevices), expectedOwn: Set(report.ownDevices.filter { $0 != account.identity.publicKey.base64 }),
+                                         verified: true, now: timestamp()) else {
+            throw ClientError(.notAllowed, "the keys of \(peer.value) changed while verifying: NOT verified; compare the new number")
+        }
         report.verified = true
         report.unconfirmed = nil
         return report
@@ -50,8 +61,10 @@ extension SessionService {
     /// Accepts a peer's new keys without comparing safety numbers; a verified peer becomes
     /// unverified, since the number it was verified with no longer holds.
     public func trust(_ peer: EmailAddress) throws -> SafetyNumberReport {
-        _ = try safetyNumber(with: peer)
-        try database.acceptDevices(of: peer.value, verified: false, now: timestamp())
+        let before = try safetyNumber(with: peer)
+        guard try database.acceptDevices(of: peer.value, expected: Set(before.peerDevices), verified: false, now: timestamp()) else {
+            throw ClientError(.notAllowed, "the keys of \(peer.value) changed meanwhile; nothing accepted — look at them again")
+        }
         return try safetyNumber(with: peer)
     }
 }

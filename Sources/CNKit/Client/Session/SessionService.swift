@@ -81,17 +81,24 @@ public final class SessionService: RelayFrameSink {
                 reject("SESSION_LIST entry with a wrong sid for \(entry.peerEmail)")
                 continue
             }
-            let own = validKeys(entry.ownPubKeys, of: me.value).filter { $0 != account.identity.publicKey }
-            try database.setOwnDevices(own.map(\.base64), now: now())
+            try recordOwnDevices(entry.ownPubKeys)
             if peer == me { continue }
             friends.insert(peer.value)
             let keys = validKeys(entry.peerPubKeys, of: peer.value)
             let stamp = now()
+            let before = try database.peer(peer.value)
+            // A peer blocked here is never made a friend by what the relay lists.
+            if before?.blocked == true { continue }
             try database.updatePeer(peer.value, sid: entry.sid, now: stamp) { record in
                 if record.state != .friend { record.friendsSince = record.friendsSince ?? stamp }
                 record.state = .friend
             }
-            try pin(peer, sid: entry.sid, keys: keys)
+            try pin(peer, sid: entry.sid, keys: keys, complete: true)
+            // A friendship this device had not seen made (accepted on another own device,
+            // or while the notification was lost) is reported, never taken silently.
+            if before?.state != .friend {
+                report("friend_accepted", peer.value, devices: keys.map(\.base64))
+            }
         }
         // Friendships the relay no longer has ended while this device was away.
         for peer in try database.peers() where peer.state == .friend && !friends.contains(peer.email) {
@@ -134,7 +141,8 @@ public final class SessionService: RelayFrameSink {
             if record.state != .friend { record.state = .incoming }
             record.profile = sealedProfile
         }
-        try pin(sender, sid: sid, keys: devices)
+        // A request's key list is the sender's as the relay stored it: it adds keys, never retires them.
+        try pin(sender, sid: sid, keys: devices, complete: false)
         let request = IncomingRequest(email: sender, devices: devices, profile: profile, timestamp: timestamp)
         incoming.withLock { $0[sender.value] = request }
         return request
@@ -151,13 +159,17 @@ public final class SessionService: RelayFrameSink {
         }
         let stamp = now()
         let sealedProfile = try database.seal(PeerProfile(name: profile.name, nameVersion: profile.nameVersion, avatarVersion: profile.avatarVersion), column: "peer.profile")
-        let before = try database.peer(peer.value)?.state
+        let existing = try database.peer(peer.value)
+        if existing?.blocked == true { return reject("FRIEND_ACCEPTED from \(peer.value), who is blocked here, was ignored") }
+        let before = existing?.state
         try database.updatePeer(peer.value, sid: accepted.sid, now: stamp) { record in
             record.state = .friend
             record.friendsSince = record.friendsSince ?? stamp
             record.profile = sealedProfile
         }
-        try pin(peer, sid: accepted.sid, keys: devices)
+        // The key list is the accepter's when it accepted (the relay may deliver it late or
+        // twice): it adds keys, never retires them.
+        try pin(peer, sid: accepted.sid, keys: devices, complete: false)
         // The relay may deliver an accept twice (live and kept for a missed device): report once.
         if before != .friend { report("friend_accepted", peer.value, devices: devices.map(\.base64), name: profile.name) }
     }
@@ -178,25 +190,41 @@ public final class SessionService: RelayFrameSink {
         let me = account.email
         if sid == ConversationID.between(me, me) {
             // Another own device: the self conversation's "peer" is this account.
-            let own = validKeys(keys, of: me.value).filter { $0 != account.identity.publicKey }
-            try database.setOwnDevices(own.map(\.base64), now: now())
+            try recordOwnDevices(keys)
             return
         }
-        guard let peer = try database.peers().first(where: { $0.sid == sid }), let email = EmailAddress(peer.email) else { return }
-        try pin(email, sid: sid, keys: validKeys(keys, of: email.value))
+        guard let peer = try database.peers().first(where: { $0.sid == sid }), peer.state == .friend,
+              let email = EmailAddress(peer.email) else { return }
+        try pin(email, sid: sid, keys: validKeys(keys, of: email.value), complete: true)
+    }
+
+    /// Records the account's other devices; a new one is reported (it stays out of safety
+    /// numbers until accepted).
+    private func recordOwnDevices(_ keys: [String]) throws {
+        let own = validKeys(keys, of: account.email.value).filter { $0 != account.identity.publicKey }
+        let added = try database.setOwnDevices(own.map(\.base64), now: now())
+        if !added.isEmpty {
+            onEvent(SessionEvent(type: "key_change", email: account.email.value, devices: added, unconfirmed: added, own: true, ts: now()))
+        }
     }
 
     // MARK: Checks
 
     /// The keys that are valid P-256 points; each invalid one is reported and dropped.
+    /// The keys that are valid P-256 points, at most 64 (the relay lists at most 32 active
+    /// devices); invalid ones are dropped and reported once per list, not once per key.
     func validKeys(_ keys: [String], of email: String) -> [DevicePublicKey] {
         var valid: [DevicePublicKey] = []
-        for raw in keys {
+        var invalid = 0
+        for raw in keys.prefix(64) {
             if let key = DevicePublicKey(base64: raw) {
                 if !valid.contains(key) { valid.append(key) }
             } else {
-                reject("an invalid device key for \(email) was ignored")
+                invalid += 1
             }
+        }
+        if invalid > 0 || keys.count > 64 {
+            reject("\(invalid + max(0, keys.count - 64)) invalid or excess device key(s) for \(email) were ignored")
         }
         return valid
     }
@@ -217,9 +245,11 @@ public final class SessionService: RelayFrameSink {
         }
     }
 
-    func pin(_ peer: EmailAddress, sid: String, keys: [DevicePublicKey]) throws {
+    /// Pins keys the relay lists for `peer`; `complete` when the list is the whole current
+    /// set (SESSION_LIST, PEER_ONLINE, PUBLIC_KEY), so that keys missing from it retire.
+    func pin(_ peer: EmailAddress, sid: String, keys: [DevicePublicKey], complete: Bool) throws {
         guard !keys.isEmpty else { return }
-        let pinning = try database.pinDevices(of: peer.value, sid: sid, keys: keys.map(\.base64), complete: true, now: now())
+        let pinning = try database.pinDevices(of: peer.value, sid: sid, keys: keys.map(\.base64), complete: complete, now: now())
         if pinning.isKeyChange {
             onEvent(SessionEvent(type: "key_change", email: peer.value, devices: pinning.added,
                                  unconfirmed: pinning.unconfirmed.isEmpty ? nil : pinning.unconfirmed,

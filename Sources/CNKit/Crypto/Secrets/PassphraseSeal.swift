@@ -21,9 +21,10 @@ public struct ScryptParameters: Codable, Sendable, Equatable {
     }
 
     /// The bounds accepted when reading: enough to be safe, not so much that a tampered
-    /// file can make the command allocate gigabytes.
+    /// file can make the command allocate much memory (128·N·r·p ≤ 256 MiB).
     public var isReasonable: Bool {
         n >= 1 << 14 && n <= 1 << 20 && n & (n - 1) == 0 && (1...16).contains(r) && (1...4).contains(p)
+            && 128 * n * r * p <= 256 << 20
             && (Data(base64Encoded: salt)?.count ?? 0) >= 16
     }
 

@@ -79,6 +79,15 @@ public final class AccountDatabase: Sendable {
                 t.column("active", .boolean).notNull()
             }
         }
+        migrator.registerMigration("v2: own device trust, settings") { db in
+            try db.alter(table: "ownDevice") { t in
+                t.add(column: "trust", .text).notNull().defaults(to: DeviceTrust.trusted.rawValue)
+            }
+            try db.create(table: "setting") { t in
+                t.primaryKey("name", .text)
+                t.column("value", .any)
+            }
+        }
         return migrator
     }
 
@@ -114,7 +123,7 @@ public final class AccountDatabase: Sendable {
         try pool.read { try PeerDeviceRecord.filter(Column("email") == email).order(Column("firstSeen"), Column("publicKey")).fetchAll($0) }
     }
 
-    /// This account's other devices that the relay listed at the last sync.
+    /// This account's other devices that the relay listed at the last sync (trusted or not).
     public func ownDevices() throws -> [OwnDeviceRecord] {
         try pool.read { try OwnDeviceRecord.filter(Column("active") == true).order(Column("publicKey")).fetchAll($0) }
     }

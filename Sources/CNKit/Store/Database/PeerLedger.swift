@@ -87,37 +87,76 @@ extension AccountDatabase {
         }
     }
 
-    /// Accepts a peer's unconfirmed keys and clears the key-change flag. With `verified`,
-    /// also marks the peer verified (the user compared safety numbers).
-    public func acceptDevices(of email: String, verified: Bool? = nil, now: Int64) throws {
+    /// Accepts a peer's unconfirmed keys and clears the key-change flag; with `verified`,
+    /// also sets the verified mark. `expected` is the set of the peer's keys the user
+    /// judged (the keys of the safety number just compared): if the pinned keys are no
+    /// longer exactly those — the relay added one meanwhile — nothing changes and the
+    /// result is false, so that a key the number did not cover is never accepted.
+    @discardableResult
+    public func acceptDevices(of email: String, expected: Set<String>? = nil, expectedOwn: Set<String>? = nil,
+                              verified: Bool? = nil, now: Int64) throws -> Bool {
         try pool.write { db in
-            guard var peer = try PeerRecord.fetchOne(db, key: email) else { return }
+            guard var peer = try PeerRecord.fetchOne(db, key: email) else { return false }
+            let pinned = try PeerDeviceRecord.filter(Column("email") == email).fetchAll(db).filter { $0.trust != .retired }
+            if let expected, Set(pinned.map(\.publicKey)) != expected { return false }
+            if let expectedOwn, Set(try OwnDeviceRecord.filter(Column("active") == true && Column("trust") == DeviceTrust.trusted.rawValue)
+                .fetchAll(db).map(\.publicKey)) != expectedOwn { return false }
             try db.execute(sql: "UPDATE peerDevice SET trust = 'trusted' WHERE email = ? AND trust = 'unconfirmed'", arguments: [email])
             peer.keyChanged = false
             if let verified { peer.verified = verified }
             peer.updatedAt = now
             try peer.update(db)
+            return true
         }
     }
 
-    /// Records this account's other devices as the relay lists them (`ownPubKeys`).
-    public func setOwnDevices(_ keys: [String], now: Int64) throws {
+    /// Records this account's other devices as the relay lists them (`ownPubKeys`) and
+    /// returns the keys seen for the first time.
+    ///
+    /// The devices listed at the first sync existed before this one and are trusted (TOFU);
+    /// a device that appears later is `unconfirmed` — reported, left out of safety numbers —
+    /// until the user accepts it (`cn-account devices --accept`): the relay must not be
+    /// able to add a device to this account unnoticed.
+    @discardableResult
+    public func setOwnDevices(_ keys: [String], now: Int64) throws -> [String] {
         let listed = Set(keys)
-        let current = try pool.read { try OwnDeviceRecord.fetchAll($0) }
-        let unchanged = Set(current.filter(\.active).map(\.publicKey)) == listed
+        let (current, synced) = try pool.read { db in
+            (try OwnDeviceRecord.fetchAll(db), try Bool.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'ownDevicesSynced'") ?? false)
+        }
+        let unchanged = synced && Set(current.filter(\.active).map(\.publicKey)) == listed
             && current.allSatisfy { !$0.active || now - $0.lastSeen <= 3_600_000 }
-        guard !unchanged else { return }  // the usual sync: nothing to write
-        try pool.write { db in
+        guard !unchanged else { return [] }  // the usual sync: nothing to write
+        return try pool.write { db in
             try db.execute(sql: "UPDATE ownDevice SET active = 0")
+            var added: [String] = []
             for key in keys {
                 if var device = try OwnDeviceRecord.fetchOne(db, key: key) {
                     device.lastSeen = now
                     device.active = true
                     try device.update(db)
                 } else {
-                    try OwnDeviceRecord(publicKey: key, firstSeen: now, lastSeen: now, active: true).insert(db)
+                    try OwnDeviceRecord(publicKey: key, firstSeen: now, lastSeen: now, active: true,
+                                        trust: synced ? .unconfirmed : .trusted).insert(db)
+                    if synced { added.append(key) }
                 }
             }
+            try db.execute(sql: "INSERT OR REPLACE INTO setting (name, value) VALUES ('ownDevicesSynced', 1)")
+            return added
+        }
+    }
+
+    /// Accepts new devices of this account (all unconfirmed ones when `keys` is nil);
+    /// returns the keys accepted.
+    public func acceptOwnDevices(_ keys: Set<String>?) throws -> [String] {
+        try pool.write { db in
+            var accepted: [String] = []
+            for var device in try OwnDeviceRecord.filter(Column("trust") == DeviceTrust.unconfirmed.rawValue).fetchAll(db)
+            where keys?.contains(device.publicKey) ?? true {
+                device.trust = .trusted
+                try device.update(db)
+                accepted.append(device.publicKey)
+            }
+            return accepted
         }
     }
 }

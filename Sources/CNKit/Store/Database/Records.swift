@@ -90,12 +90,16 @@ public struct OwnDeviceRecord: Codable, Sendable, Equatable, FetchableRecord, Pe
     public var lastSeen: Int64
     /// Listed by the relay at the last sync.
     public var active: Bool
+    /// `trusted`, or `unconfirmed` for a device that appeared after the first sync and
+    /// has not been accepted.
+    public var trust: DeviceTrust
 
-    public init(publicKey: String, firstSeen: Int64, lastSeen: Int64, active: Bool) {
+    public init(publicKey: String, firstSeen: Int64, lastSeen: Int64, active: Bool, trust: DeviceTrust = .trusted) {
         self.publicKey = publicKey
         self.firstSeen = firstSeen
         self.lastSeen = lastSeen
         self.active = active
+        self.trust = trust
     }
 }
 

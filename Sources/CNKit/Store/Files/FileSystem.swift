@@ -7,14 +7,27 @@ import Glibc
 /// start, writes that are atomic (temporary file, fsync, rename), and advisory locks.
 enum FileSystem {
     /// Creates `path` (and missing parents) with mode 0700, and tightens it if it exists.
+    /// Missing parents are made with the usual mode (they are the user's, like `~/.local`);
+    /// the directory itself is made 0700 by `mkdir` — never wider, not even for a moment.
     static func makePrivateDirectory(_ path: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw StoreError(.io, "cannot create \(path): \(error.localizedDescription)")
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, !exists(parent) {
+            do { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) } catch {
+                throw StoreError(.io, "cannot create \(parent): \(error.localizedDescription)")
+            }
+        }
+        if mkdir(path, 0o700) != 0, errno != EEXIST {
+            throw StoreError(.io, "cannot create \(path): \(errnoText())")
         }
         guard chmod(path, 0o700) == 0 else { throw StoreError(.io, "cannot set mode 0700 on \(path): \(errnoText())") }
+    }
+
+    /// Flushes a directory's entries (renames into it) to disk.
+    static func syncDirectory(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw StoreError(.io, "cannot open \(path): \(errnoText())") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw StoreError(.io, "cannot sync \(path): \(errnoText())") }
     }
 
     /// Writes `bytes` to `path` atomically with `mode`: a reader sees the old or the new file,
@@ -33,9 +46,13 @@ enum FileSystem {
             return true
         }
         ok = ok && fsync(fd) == 0
-        let failure = errnoText()
+        var failure = ok ? "" : errnoText()
         close(fd)
-        guard ok, rename(temporary, path) == 0 else {
+        if ok, rename(temporary, path) != 0 {
+            failure = errnoText()
+            ok = false
+        }
+        guard ok else {
             unlink(temporary)
             throw StoreError(.io, "cannot write \(path): \(failure)")
         }
