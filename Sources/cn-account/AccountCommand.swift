@@ -3,6 +3,10 @@ import ArgumentParser
 import CNKit
 
 /// `cn-account`: create, list and manage the accounts of the local store.
+///
+/// Every subcommand names itself (`commandName`): otherwise swift-argument-parser derives
+/// the names from the type names by reflection at every start, a measurable part of the
+/// start-up time every run pays (Benchmarks/README.md).
 @main
 struct AccountCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

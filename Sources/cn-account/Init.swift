@@ -31,6 +31,7 @@ struct SignIn: ParsableArguments {
 extension AccountCommand {
     struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "init",
             abstract: "Create an account on this device and sign in to its relay.",
             discussion: "Makes a device key and a 12-word recovery phrase, signs in, and keeps the relay's session token. With --google, --email may be left out: the e-mail comes from the sign-in.")
 
@@ -94,7 +95,7 @@ extension AccountCommand {
     }
 
     struct Login: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Sign an existing account in again (after logout or an expired session).")
+        static let configuration = CommandConfiguration(commandName: "login", abstract: "Sign an existing account in again (after logout or an expired session).")
 
         @OptionGroup var options: ClientOptions
         @OptionGroup var signIn: SignIn

@@ -4,7 +4,7 @@ import CNKit
 
 extension AccountCommand {
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the accounts of the store, one JSON line each.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the accounts of the store, one JSON line each.")
         @OptionGroup var options: ClientOptions
 
         func run() async throws {
@@ -13,7 +13,7 @@ extension AccountCommand {
     }
 
     struct Use: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Make an account the default.")
+        static let configuration = CommandConfiguration(commandName: "use", abstract: "Make an account the default.")
         @OptionGroup var options: ClientOptions
         @Argument(help: ArgumentHelp("The account's e-mail.", valueName: "email")) var email: String
 
@@ -42,13 +42,8 @@ extension AccountCommand {
         }
 
         func run() async throws {
-            let context = try ClientContext(options)
-            var status = "unchecked"
-            if !offline {
-                try await context.connect()
-                await context.close()
-                status = "ok"
-            }
+            let context = try await ClientContext.synced(options, offline: offline)
+            let status = offline ? "unchecked" : "ok"
             let token = try context.account.sessionToken()
             Output.emit(Line(email: context.account.email.value, relay: options.relayOverride ?? context.account.relay,
                              device: context.account.identity.publicKey.base64, passphrase: context.account.isPassphraseProtected,
@@ -58,6 +53,7 @@ extension AccountCommand {
 
     struct Devices: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "devices",
             abstract: "List this account's devices as the relay knows them (active in 30 days); accept new ones.",
             discussion: "A device that appears after this one's first sync is \"unconfirmed\": it is reported and left out of safety numbers until accepted here (--accept KEY or --accept-all), so that no one — not even the relay — can add a device to the account unnoticed.")
         @OptionGroup var options: ClientOptions
@@ -74,11 +70,7 @@ extension AccountCommand {
         }
 
         func run() async throws {
-            let context = try ClientContext(options, offline: offline)
-            if !offline {
-                try await context.connect()
-                await context.close()
-            }
+            let context = try await ClientContext.synced(options, offline: offline)
             let database = try context.database
             if acceptAll || !accept.isEmpty {
                 let known = Set(try database.ownDevices().map(\.publicKey))
@@ -95,7 +87,7 @@ extension AccountCommand {
     }
 
     struct Logout: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Forget the session token (sign in again with `cn-account login`).")
+        static let configuration = CommandConfiguration(commandName: "logout", abstract: "Forget the session token (sign in again with `cn-account login`).")
         @OptionGroup var options: ClientOptions
 
         func run() async throws {
@@ -107,6 +99,7 @@ extension AccountCommand {
 
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "remove",
             abstract: "Remove an account from this device: its keys, database and files.",
             discussion: "Irreversible without a backup or the recovery phrase. Asks for confirmation on a terminal; elsewhere --force is required.")
         @OptionGroup var options: ClientOptions
@@ -147,6 +140,7 @@ extension AccountCommand {
 
     struct Passphrase: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "passphrase",
             abstract: "Protect the account's secrets with a passphrase, or remove the protection.",
             subcommands: [Set.self, Unset.self])
 

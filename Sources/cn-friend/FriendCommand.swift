@@ -3,6 +3,10 @@ import ArgumentParser
 import CNKit
 
 /// `cn-friend`: friend requests, friends, blocks and safety numbers.
+///
+/// Every subcommand names itself (`commandName`): otherwise swift-argument-parser derives
+/// the names from the type names by reflection at every start, a measurable part of the
+/// start-up time every run pays (Benchmarks/README.md).
 @main
 struct FriendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,49 +44,49 @@ extension PeerCommand {
 
 extension FriendCommand {
     struct Request: PeerCommand {
-        static let configuration = CommandConfiguration(abstract: "Send a friend request (one sealed packet per device of the peer).")
+        static let configuration = CommandConfiguration(commandName: "request", abstract: "Send a friend request (one sealed packet per device of the peer).")
         static let kind = FriendOperation.Kind.request
         @OptionGroup var options: ClientOptions
         @Argument(help: ArgumentHelp("The peer's e-mail.", valueName: "email")) var email: String
     }
 
     struct Accept: PeerCommand {
-        static let configuration = CommandConfiguration(abstract: "Accept a pending friend request.")
+        static let configuration = CommandConfiguration(commandName: "accept", abstract: "Accept a pending friend request.")
         static let kind = FriendOperation.Kind.accept
         @OptionGroup var options: ClientOptions
         @Argument(help: ArgumentHelp("The requester's e-mail.", valueName: "email")) var email: String
     }
 
     struct Deny: PeerCommand {
-        static let configuration = CommandConfiguration(abstract: "Deny a pending friend request.")
+        static let configuration = CommandConfiguration(commandName: "deny", abstract: "Deny a pending friend request.")
         static let kind = FriendOperation.Kind.deny
         @OptionGroup var options: ClientOptions
         @Argument(help: ArgumentHelp("The requester's e-mail.", valueName: "email")) var email: String
     }
 
     struct Remove: PeerCommand {
-        static let configuration = CommandConfiguration(abstract: "End a friendship.")
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "End a friendship.")
         static let kind = FriendOperation.Kind.remove
         @OptionGroup var options: ClientOptions
         @Argument(help: ArgumentHelp("The friend's e-mail.", valueName: "email")) var email: String
     }
 
     struct Block: PeerCommand {
-        static let configuration = CommandConfiguration(abstract: "Block a user: no requests or messages from them; ends a friendship.")
+        static let configuration = CommandConfiguration(commandName: "block", abstract: "Block a user: no requests or messages from them; ends a friendship.")
         static let kind = FriendOperation.Kind.block
         @OptionGroup var options: ClientOptions
         @Argument(help: ArgumentHelp("The user's e-mail.", valueName: "email")) var email: String
     }
 
     struct Unblock: PeerCommand {
-        static let configuration = CommandConfiguration(abstract: "Lift a block (the friendship is not restored).")
+        static let configuration = CommandConfiguration(commandName: "unblock", abstract: "Lift a block (the friendship is not restored).")
         static let kind = FriendOperation.Kind.unblock
         @OptionGroup var options: ClientOptions
         @Argument(help: ArgumentHelp("The user's e-mail.", valueName: "email")) var email: String
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List friends (with --all, every known peer), one JSON line each.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List friends (with --all, every known peer), one JSON line each.")
         @OptionGroup var options: ClientOptions
         @Flag(help: "Also peers asked, asking, former and blocked.") var all = false
         @Flag(help: "Do not sync with the relay first.") var offline = false
@@ -93,7 +97,7 @@ extension FriendCommand {
     }
 
     struct Pending: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List friend requests waiting for an answer (checked and decrypted).")
+        static let configuration = CommandConfiguration(commandName: "pending", abstract: "List friend requests waiting for an answer (checked and decrypted).")
         @OptionGroup var options: ClientOptions
 
         func run() async throws {
@@ -102,7 +106,7 @@ extension FriendCommand {
     }
 
     struct Fingerprint: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the safety number with a peer (compare it on both sides).")
+        static let configuration = CommandConfiguration(commandName: "fingerprint", abstract: "Show the safety number with a peer (compare it on both sides).")
         @OptionGroup var options: ClientOptions
         @Argument(help: ArgumentHelp("The peer's e-mail.", valueName: "email")) var email: String
         @Flag(help: "Do not sync with the relay first.") var offline = false
@@ -114,6 +118,7 @@ extension FriendCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Mark a peer verified after comparing safety numbers.",
             discussion: "Exit 77 and nothing verified if the number differs from the current one. Verifying also accepts the peer's held-back keys that the number covers.")
         @OptionGroup var options: ClientOptions
@@ -134,6 +139,7 @@ extension FriendCommand {
 
     struct Trust: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "trust",
             abstract: "Accept a peer's new device keys without comparing safety numbers (the peer becomes unverified).")
         @OptionGroup var options: ClientOptions
         @Argument(help: ArgumentHelp("The peer's e-mail.", valueName: "email")) var email: String
@@ -145,6 +151,7 @@ extension FriendCommand {
 
     struct Batch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "batch",
             abstract: "Read operations as JSON lines on stdin (the default without a subcommand).",
             discussion: "Each line: {\"op\":\"request|accept|deny|remove|block|unblock|list|pending|fingerprint|verify|trust\",\"email\":…,\"number\":…,\"all\":…}. Results go to stdout in order; a bad line gives {\"error\":{…},\"line\":N} on stdout and the others still run (exit 65 then, or the first failure's code).")
         @OptionGroup var options: ClientOptions

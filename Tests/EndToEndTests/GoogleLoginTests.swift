@@ -6,6 +6,12 @@ import CNKit
 /// whose ID tokens the test relay verifies with the provider's JWK set.
 @Suite(.serialized)
 struct GoogleLoginTests {
+    /// The environment that points `cn-account --google` at the fake provider.
+    static func environment(home: String, relay: LocalRelay, provider: FakeOAuthServer) -> [String: String] {
+        ["CN_HOME": home, "CN_RELAY": relay.url, "CN_GOOGLE_CLIENT_ID": FakeOAuthServer.clientID,
+         "CN_OAUTH_DEVICE_URL": provider.base + "/device/code", "CN_OAUTH_TOKEN_URL": provider.base + "/token"]
+    }
+
     @Test func deviceCodeSignInCreatesTheAccount() async throws {
         let provider = try await FakeOAuthServer(email: "Olivia@Example.com", pendingPolls: 1)
         defer { Task { await provider.stop() } }
@@ -15,8 +21,7 @@ struct GoogleLoginTests {
                                                 "--oidc-jwks-file", jwksFile])
         defer { Task { await relay.stop() } }
         let home = Binaries.temporaryDirectory("google")
-        let env = ["CN_HOME": home, "CN_RELAY": relay.url, "CN_GOOGLE_CLIENT_ID": FakeOAuthServer.clientID,
-                   "CN_OAUTH_DEVICE_URL": provider.base + "/device/code", "CN_OAUTH_TOKEN_URL": provider.base + "/token"]
+        let env = Self.environment(home: home, relay: relay, provider: provider)
 
         let outcome = try await run("cn-account", ["init", "--google"], environment: env, timeout: 60)
         #expect(outcome.status == 0, "\(outcome)")
@@ -38,8 +43,7 @@ struct GoogleLoginTests {
         let relay = try await LocalRelay.start()
         defer { Task { await relay.stop() } }
         let home = Binaries.temporaryDirectory("google-refused")
-        let env = ["CN_HOME": home, "CN_RELAY": relay.url, "CN_GOOGLE_CLIENT_ID": FakeOAuthServer.clientID,
-                   "CN_OAUTH_DEVICE_URL": provider.base + "/device/code", "CN_OAUTH_TOKEN_URL": provider.base + "/token"]
+        let env = Self.environment(home: home, relay: relay, provider: provider)
         let refused = try await run("cn-account", ["init", "--google"], environment: env, timeout: 60)
         #expect(refused.status == 77, "\(refused)")
         #expect(try await run("cn-account", ["list"], environment: env).lines.isEmpty)

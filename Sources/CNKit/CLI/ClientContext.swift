@@ -40,13 +40,13 @@ public final class ClientContext: Sendable {
 
     /// The session service over the database; made on first use.
     public var session: SessionService {
-        get throws {
-            try opened.get {
-                let quiet = options.quiet
-                return SessionService(account: account, database: try account.openDatabase()) { event in
-                    if !quiet { Output.diagnostic(["event": event]) }
-                }
-            }
+        get throws { try opened.get(makeSession) }
+    }
+
+    private func makeSession() throws -> SessionService {
+        let quiet = options.quiet
+        return SessionService(account: account, database: try account.openDatabase()) { event in
+            if !quiet { Output.diagnostic(["event": event]) }
         }
     }
 
@@ -56,6 +56,9 @@ public final class ClientContext: Sendable {
         if let client = clientBox.client { return client }
         guard !offline else { throw CommandFailure(.usage, "this operation needs the relay; run it without --offline") }
         let account = self.account
+        // The database opens while the connection is made (each takes a few milliseconds
+        // of every command's start-up); frames wait for it in DeferredSession.
+        opened.prepare(makeSession)
         // A token from a relay named only for this run (--relay, CN_RELAY) is not kept: it
         // would replace the one that works on the account's own relay.
         let keepsTokens = options.relayOverride == nil || options.relayOverride == account.relay
@@ -63,12 +66,24 @@ public final class ClientContext: Sendable {
             endpoint: endpoint,
             credentials: RelayCredentials(identity: account.identity, expectedEmail: account.email, token: { try account.sessionToken() },
                                           authenticated: { if keepsTokens { try account.refreshSessionToken($0.token) } }),
-            sink: try session,
+            sink: DeferredSession(context: self),
             timing: Self.timing(options),
             trustRoots: try Self.trustRoots(options.environment))
         try await client.start()
         clientBox.client = client
+        _ = try session  // a database that would not open fails the command here
         return client
+    }
+
+    /// A context for a command that reads the account after a sync: connects, records the
+    /// relay's post-AUTH state and closes again — or, `offline`, does not touch the network.
+    public static func synced(_ options: ClientOptions, offline: Bool) async throws -> ClientContext {
+        let context = try ClientContext(options, offline: offline)
+        if !offline {
+            try await context.connect()
+            await context.close()
+        }
+        return context
     }
 
     /// Whether this run has synced with the relay.
@@ -116,16 +131,48 @@ private final class LockedClient: @unchecked Sendable {
     }
 }
 
-/// The context's session service (and so its database), made once.
+/// The context's session service (and so its database), made once — on first use, or
+/// ahead of it on another thread (``prepare(_:)``), with users waiting for that.
 private final class OpenedDatabase: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: SessionService?
+    private let condition = NSCondition()
+    private var value: Result<SessionService, any Error>?
+    private var preparing = false
+
     func get(_ make: () throws -> SessionService) throws -> SessionService {
-        try lock.withLock {
-            if let value { return value }
-            let made = try make()
-            value = made
-            return made
+        condition.lock()
+        defer { condition.unlock() }
+        while preparing { condition.wait() }
+        if let value { return try value.get() }
+        let made = Result { try make() }
+        value = made
+        return try made.get()
+    }
+
+    /// Starts making the value on a background thread, unless it exists or is being made.
+    func prepare(_ make: @escaping @Sendable () throws -> SessionService) {
+        condition.lock()
+        defer { condition.unlock() }
+        guard value == nil, !preparing else { return }
+        preparing = true
+        DispatchQueue.global().async {
+            let made = Result { try make() }
+            self.condition.lock()
+            self.value = made
+            self.preparing = false
+            self.condition.broadcast()
+            self.condition.unlock()
         }
+    }
+}
+
+/// The relay client's sink while the database may still be opening: waits for the
+/// session service, then hands it every frame in order. A database that cannot be opened
+/// drops the frames; the command sees that error itself when it uses the session.
+private struct DeferredSession: RelayFrameSink {
+    let context: ClientContext
+
+    func receive(_ frame: RelayFrame, from client: RelayClient) async {
+        guard let session = try? context.session else { return }
+        await session.receive(frame, from: client)
     }
 }

@@ -82,8 +82,12 @@ public actor RelayClient {
         var continuation: CheckedContinuation<RelayFrame, any Error>?
     }
 
+    /// One event-loop thread for every connection of the process: a client holds one or two
+    /// sockets, and a second thread would only add start-up time and cross-thread hops.
+    public static let sharedGroup: MultiThreadedEventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
     public init(endpoint: RelayEndpoint, credentials: RelayCredentials, sink: any RelayFrameSink,
-                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                group: any EventLoopGroup = RelayClient.sharedGroup,
                 timing: RelayClientTiming = RelayClientTiming(), trustRoots: [NIOSSLCertificate]? = nil) {
         self.endpoint = endpoint
         self.credentials = credentials

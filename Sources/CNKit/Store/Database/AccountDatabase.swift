@@ -13,8 +13,9 @@ import CNCrypto
 /// beside a writer, writers wait up to 10 s for each other, and every write is an upsert
 /// that gives the same result whichever process comes first.
 public final class AccountDatabase: Sendable {
-    /// The GRDB pool (always WAL).
-    public let pool: DatabasePool
+    /// The database connection. One per process — a command does one thing at a time — in
+    /// WAL mode, so that other processes of the account read while one writes.
+    public let pool: DatabaseQueue
     private let fieldKey: SymmetricKey
 
     /// Opens (creating and migrating if needed) the database at `path`; sensitive columns are
@@ -23,6 +24,7 @@ public final class AccountDatabase: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "cryptnode-account"
+        configuration.journalMode = .wal
         configuration.prepareDatabase { db in
             // Every command opens and closes the database. By default the last connection
             // to close checkpoints the WAL and deletes it, and GRDB's next open writes into
@@ -40,7 +42,7 @@ public final class AccountDatabase: Sendable {
             let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw StoreError(.io, "cannot create the account database \(path): \(FileSystem.errnoText())") }
             Glibc.close(fd)
-            pool = try DatabasePool(path: path, configuration: configuration)
+            pool = try DatabaseQueue(path: path, configuration: configuration)
             // Checking first keeps the usual open read-only (migrating takes the write lock).
             let migrator = Self.migrator
             if try !pool.read(migrator.hasCompletedMigrations) { try migrator.migrate(pool) }
