@@ -7,6 +7,9 @@ struct SignIn: ParsableArguments {
     @Option(help: ArgumentHelp("A session token from the relay's operator (`cn-relay token --email E`).", valueName: "token"))
     var token: String?
 
+    @Option(help: ArgumentHelp("Read that token from the first line of this file (or pipe: `--token-file <(…)`, `/dev/stdin`), out of sight of ps.", valueName: "file"))
+    var tokenFile: String?
+
     @Flag(help: "Sign in with Google: a code to enter on another device (OAuth device flow).")
     var google = false
 
@@ -14,12 +17,19 @@ struct SignIn: ParsableArguments {
     var oauth: DeviceLoginOptions
 
     func validate() throws {
-        guard (token != nil) != google else { throw ValidationError("give exactly one of --token and --google") }
+        guard [token != nil, tokenFile != nil, google].filter({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --token, --token-file and --google")
+        }
     }
 
     /// The token to AUTH with: the enrollment token, or an ID token from the device flow.
     func credential(quiet: Bool) async throws -> String {
         if let token { return token.trimmingCharacters(in: .whitespacesAndNewlines) }
+        if let tokenFile {
+            do { return try PassphraseSource.fromFile(tokenFile, what: "--token-file").trimmingCharacters(in: .whitespaces) } catch {
+                throw CommandFailure(.noInput, "--token-file: cannot read a token from \(tokenFile)")
+            }
+        }
         return try await DeviceCodeLogin(configuration: try oauth.configuration()).run { prompt in
             // Even with -q: without the code the sign-in cannot finish.
             Output.note("To sign in, open \(Output.printable(prompt.verificationURL)) and enter the code \(Output.printable(prompt.userCode))")
@@ -49,7 +59,7 @@ extension AccountCommand {
         var offline = false
 
         func validate() throws {
-            if email == nil, !signIn.google { throw ValidationError("--email is required with --token") }
+            if email == nil, !signIn.google { throw ValidationError("--email is required with --token or --token-file") }
             if let email { _ = try Arguments.email(email) }
             if offline, signIn.google { throw ValidationError("--google needs the network; --offline works with --token") }
             if options.relayOverride == nil { throw ValidationError("--relay (or CN_RELAY) is required: the relay's ws:// or wss:// URL") }

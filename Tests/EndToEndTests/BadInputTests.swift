@@ -46,6 +46,10 @@ struct BadInputTests {
         ].joined(separator: "\n")
         let outcome = try await alice.friend([], stdin: input)
         #expect(outcome.status == 65, "\(outcome)")
+        // Bytes that are not UTF-8 are refused, not replaced into a plausible address.
+        let binary = try await run("/bin/sh", ["-c", #"printf '{"op":"request","email":"b\377ob@example.com"}\n{"op":"list","all":true}\n' | "$0""#, Binaries.path("cn-friend")],
+                                   environment: alice.environment, absolute: true)
+        #expect(binary.status == 65 && binary.lines.first?["line"] as? Int == 1 && binary.lines.count == 2, "\(binary)")
         let lines = outcome.lines
         #expect(lines.first?["status"] as? String == "sent")
         let errors = lines.compactMap { line -> Int? in (line["error"] as? [String: Any]) != nil ? line["line"] as? Int : nil }
@@ -125,6 +129,14 @@ struct BadInputTests {
                                                         "--token", try await relay.token("alice@example.com")], environment: env)
         #expect(someoneElses.status == 77, "\(someoneElses)")
         let alice = try await Device.enroll("alice@example.com", on: relay)
+        // The token may come from a file or a pipe instead of the command line (ps shows that).
+        let bobHome = Binaries.temporaryDirectory("token-file")
+        let viaPipe = try await run("cn-account", ["init", "--email", "bob@example.com", "--relay", relay.url, "--token-file", "/dev/stdin"],
+                                    environment: ["CN_HOME": bobHome], stdin: try await relay.token("bob@example.com") + "\n")
+        #expect(viaPipe.status == 0, "\(viaPipe)")
+        let missing = try await run("cn-account", ["init", "--email", "carol@example.com", "--relay", relay.url, "--token-file", bobHome + "/nope"],
+                                    environment: ["CN_HOME": bobHome])
+        #expect(missing.status == 66, "\(missing)")
         let twice = try await alice.account(["init", "--email", "alice@example.com", "--relay", relay.url, "--token", try await relay.token("alice@example.com")])
         #expect(twice.status == 73, "\(twice)")
         let usage = try await alice.account(["init", "--email", "x@example.com", "--relay", relay.url])

@@ -50,7 +50,7 @@ public struct PassphraseSource: Sendable {
 
     /// The first line of a file (a trailing newline is not part of the passphrase). Pipes
     /// work too: `--passphrase-file <(pass show cryptnode)`, `/dev/stdin`.
-    static func fromFile(_ path: String, what: String) throws -> String {
+    public static func fromFile(_ path: String, what: String) throws -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw StoreError(.passphraseUnavailable, "\(what): cannot read \(path)") }
         defer { close(fd) }
