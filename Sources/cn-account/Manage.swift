@@ -59,7 +59,7 @@ extension AccountCommand {
         @OptionGroup var options: ClientOptions
         @Flag(help: "Do not contact the relay: show what the last sync recorded.") var offline = false
         @Option(help: ArgumentHelp("Accept a new device of this account (repeatable).", valueName: "key")) var accept: [String] = []
-        @Flag(help: "Accept every new device of this account.") var acceptAll = false
+        @Flag(help: "Accept every new device of this account reported before this run.") var acceptAll = false
 
         struct Line: Codable {
             var device: String
@@ -70,14 +70,21 @@ extension AccountCommand {
         }
 
         func run() async throws {
-            let context = try await ClientContext.synced(options, offline: offline)
+            // --accept-all accepts the devices that were waiting before this run: one the
+            // relay adds during this run's sync is shown, not accepted unseen.
+            let context = try ClientContext(options, offline: offline)
             let database = try context.database
+            let waiting = acceptAll ? Set(try database.ownDevices().filter { $0.trust == .unconfirmed }.map(\.publicKey)) : []
+            if !offline {
+                try await context.connect()
+                await context.close()
+            }
             if acceptAll || !accept.isEmpty {
                 let known = Set(try database.ownDevices().map(\.publicKey))
                 for key in accept where !known.contains(key) {
                     throw CommandFailure(.dataError, "\(key) is not a device of this account that the relay lists")
                 }
-                _ = try database.acceptOwnDevices(acceptAll ? nil : Set(accept))
+                _ = try database.acceptOwnDevices(acceptAll ? waiting : Set(accept))
             }
             Output.emit(Line(device: context.account.identity.publicKey.base64, current: true, trust: "trusted"))
             for device in try database.ownDevices() {

@@ -73,6 +73,33 @@ struct RelayClientTests {
         await client.close()
     }
 
+    /// Records every frame handed to the sink.
+    final class RecordingSink: RelayFrameSink, @unchecked Sendable {
+        private let lock = NSLock()
+        private var frames: [RelayFrame] = []
+        var received: [RelayFrame] { lock.withLock { frames } }
+        func receive(_ frame: RelayFrame, from client: RelayClient) async { lock.withLock { frames.append(frame) } }
+    }
+
+    @Test(arguments: [ScriptedRelay.Behaviour.stateThenRefusal, .otherAccount])
+    func nothingIsRecordedBeforeAValidSignIn(_ behaviour: ScriptedRelay.Behaviour) async throws {
+        let relay = try await ScriptedRelay(behaviour)
+        defer { Task { await relay.stop() } }
+        let sink = RecordingSink()
+        let jar = TokenJar()
+        var timing = RelayClientTiming()
+        timing.connectTimeout = .seconds(5)
+        let client = RelayClient(endpoint: RelayEndpoint("ws://127.0.0.1:\(relay.port)")!,
+                                 credentials: RelayCredentials(identity: IdentityKey(), expectedEmail: EmailAddress("alice@example.com"),
+                                                               token: { jar.current }, authenticated: { jar.replace($0.token) }),
+                                 sink: sink, timing: timing)
+        await #expect { try await client.start() } throws: { ($0 as? ClientError)?.kind == .authFailed }
+        #expect(sink.received.allSatisfy { if case .sessionList = $0 { false } else if case .pendingRequests = $0 { false } else { true } },
+                "state from an unauthenticated connection reached the sink: \(sink.received)")
+        #expect(jar.current == "enrollment", "no token from a relay that signed in someone else")
+        await client.close()
+    }
+
     @Test func unreachableRelayFailsFast() async throws {
         let relay = try await ScriptedRelay(.silentAfterAuth)
         let port = relay.port

@@ -86,6 +86,12 @@ struct AccountCommandTests {
         let batch = try await alice.friend(["--offline"], stdin: "s3cret pass\n" + #"{"op":"list","all":true}"# + "\n" + #"{"op":"trust","email":"x@example.com"}"# + "\n",
                                            extraEnvironment: ["CN_PASSPHRASE_FD": "0"])
         #expect(batch.status == 77 && (batch.lines.last?["line"] as? Int) == 2, "\(batch)")
+        // The same from a regular file: what follows the passphrase line is given back.
+        let ops = Binaries.temporaryDirectory("ops") + "/ops.txt"
+        try ("s3cret pass\n" + #"{"op":"list","all":true}"# + "\n" + #"{"op":"trust","email":"x@example.com"}"# + "\n").write(toFile: ops, atomically: true, encoding: .utf8)
+        let fromFile = try await run("/bin/sh", ["-c", "\"$0\" --offline < \"$1\"", Binaries.path("cn-friend"), ops],
+                                     environment: alice.environment.merging(["CN_PASSPHRASE_FD": "0"]) { $1 }, absolute: true)
+        #expect(fromFile.status == 77 && (fromFile.lines.last?["line"] as? Int) == 2, "\(fromFile)")
     }
 
     @Test func offlineRunsNeverTouchTheRelay() async throws {

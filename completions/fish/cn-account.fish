@@ -176,7 +176,7 @@ complete -c 'cn-account' -n '__cn-account_should_offer_completions_for_flags_or_
 complete -c 'cn-account' -n '__cn-account_should_offer_completions_for_flags_or_options "cn-account devices" q quiet' -l 'quiet' -s 'q' -d 'Quiet: no notes or events on stderr (errors still).'
 complete -c 'cn-account' -n '__cn-account_should_offer_completions_for_flags_or_options "cn-account devices" offline' -l 'offline' -d 'Do not contact the relay: show what the last sync recorded.'
 complete -c 'cn-account' -n '__cn-account_should_offer_completions_for_flags_or_options "cn-account devices"' -l 'accept' -d 'Accept a new device of this account (repeatable).' -rfka ''
-complete -c 'cn-account' -n '__cn-account_should_offer_completions_for_flags_or_options "cn-account devices" accept-all' -l 'accept-all' -d 'Accept every new device of this account.'
+complete -c 'cn-account' -n '__cn-account_should_offer_completions_for_flags_or_options "cn-account devices" accept-all' -l 'accept-all' -d 'Accept every new device of this account reported before this run.'
 complete -c 'cn-account' -n '__cn-account_should_offer_completions_for_flags_or_options "cn-account devices" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'cn-account' -n '__cn-account_should_offer_completions_for_flags_or_options "cn-account logout" home' -l 'home' -d 'The account store (default: $CN_HOME, else ${XDG_DATA_HOME:-~/.local/share}/cryptnode).' -rfka ''
 complete -c 'cn-account' -n '__cn-account_should_offer_completions_for_flags_or_options "cn-account logout" account' -l 'account' -d 'The account to use (default: $CN_ACCOUNT, else the store\'s default).' -rfka ''

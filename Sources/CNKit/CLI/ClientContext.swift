@@ -61,7 +61,7 @@ public final class ClientContext: Sendable {
         opened.prepare(makeSession)
         // A token from a relay named only for this run (--relay, CN_RELAY) is not kept: it
         // would replace the one that works on the account's own relay.
-        let keepsTokens = options.relayOverride == nil || options.relayOverride == account.relay
+        let keepsTokens = options.relayOverride.map { RelayEndpoint($0) == RelayEndpoint(account.relay) } ?? true
         let client = RelayClient(
             endpoint: endpoint,
             credentials: RelayCredentials(identity: account.identity, expectedEmail: account.email, token: { try account.sessionToken() },

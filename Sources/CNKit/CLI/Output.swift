@@ -70,6 +70,7 @@ public enum Output {
                     // The reader went away (`| head`): end as any Unix tool does, by SIGPIPE.
                     signal(SIGPIPE, SIG_DFL)
                     raise(SIGPIPE)
+                    _exit(128 + SIGPIPE)  // SIGPIPE blocked by the parent: the same status
                 default:
                     if fd == STDOUT_FILENO { lostOutput.withLock { $0 = String(cString: strerror(errno)) } }
                     return

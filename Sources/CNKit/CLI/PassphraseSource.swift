@@ -70,7 +70,12 @@ public struct PassphraseSource: Sendable {
             if n < 0 { if errno == EINTR { continue }; throw StoreError(.passphraseUnavailable, "\(what): cannot read descriptor \(fd)") }
             if n == 0 { break }
             data.append(contentsOf: buffer[0..<n])
-            if buffer[0..<n].contains(0x0A) { break }
+            if let newline = buffer[0..<n].firstIndex(of: 0x0A) {
+                // A regular file was read ahead: give back what follows the line
+                // (`CN_PASSPHRASE_FD=0 cn-friend < ops.txt` keeps the operations).
+                if regular, newline + 1 < n { lseek(fd, off_t(newline + 1 - n), SEEK_CUR) }
+                break
+            }
         }
         return try firstLine(data, what: what)
     }

@@ -75,11 +75,12 @@ public final class Account: Sendable {
     /// protocol's 30 days (with a day of clock skew), is not kept: a relay cannot plant a
     /// token that locks the account out of its real relay.
     public func refreshSessionToken(_ token: String, now: Date = Date()) throws {
-        guard SessionTokenInfo.email(token) == email, let new = SessionTokenInfo.expiry(token),
-              new > now, new.timeIntervalSince(now) <= 31 * 86_400 else { return }
-        if let stored = try sessionToken(), let old = SessionTokenInfo.expiry(stored), new.timeIntervalSince(old) < 86_400 {
-            return
-        }
+        guard SessionTokenInfo.email(token) == email, let new = SessionTokenInfo.expiry(token), new > now else { return }
+        let old = try sessionToken().flatMap(SessionTokenInfo.expiry)
+        // Bounded against the later of the local clock and the stored token, so that a slow
+        // local clock does not stop every refresh.
+        guard new.timeIntervalSince(max(now, old ?? now)) <= 31 * 86_400 else { return }
+        if let old, new.timeIntervalSince(old) < 86_400 { return }
         try saveSessionToken(token)
     }
 

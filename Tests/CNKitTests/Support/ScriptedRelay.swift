@@ -15,6 +15,10 @@ final class ScriptedRelay: @unchecked Sendable {
         case dropAfterAuth
         /// Answers AUTH, then sends PING every `interval`.
         case pingEvery(TimeAmount)
+        /// Sends the post-AUTH state first, then refuses the AUTH (a lying relay).
+        case stateThenRefusal
+        /// Signs the device in as another account, then sends state.
+        case otherAccount
     }
 
     let channel: any Channel
@@ -73,11 +77,25 @@ final class ScriptedRelay: @unchecked Sendable {
             switch try? FrameCodec.decodeClientFrame(text) {
             case .auth(let auth)?:
                 let n = record.auth(auth.token)
+                switch behaviour {
+                case .stateThenRefusal:
+                    send(context, .sessionList([Self.fakeEntry]))
+                    send(context, .pendingRequests([]))
+                    send(context, .error(.authFailed))
+                    return
+                case .otherAccount:
+                    send(context, .authSuccess(AuthSuccess(email: "mallory@example.com", token: "sess-\(n)")))
+                    send(context, .sessionList([Self.fakeEntry]))
+                    send(context, .pendingRequests([]))
+                    return
+                default:
+                    break
+                }
                 send(context, .authSuccess(AuthSuccess(email: "alice@example.com", token: "sess-\(n)")))
                 send(context, .sessionList([]))
                 send(context, .pendingRequests([]))
                 switch behaviour {
-                case .silentAfterAuth: break
+                case .silentAfterAuth, .stateThenRefusal, .otherAccount: break
                 case .dropAfterAuth: context.close(promise: nil)
                 case .pingEvery(let interval):
                     let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -91,6 +109,9 @@ final class ScriptedRelay: @unchecked Sendable {
                 break
             }
         }
+
+        static let fakeEntry = SessionEntry(sid: String(repeating: "a", count: 64), peerHash: String(repeating: "b", count: 64),
+                                            peerEmail: "eve@example.com", online: true, peerPubKeys: [], onlinePubKeys: [], ownPubKeys: [])
 
         func send(_ context: ChannelHandlerContext, _ frame: RelayFrame) {
             guard context.channel.isActive else { return }

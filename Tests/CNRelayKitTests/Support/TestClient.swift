@@ -134,7 +134,7 @@ final class TestClient: @unchecked Sendable {
             }
             .connect(host: host, port: port).get()
         channel.closeFuture.whenComplete { _ in finish(.failure(TestFailure("closed before the WebSocket upgrade"))) }
-        loop.scheduleTask(in: .seconds(5)) { finish(.failure(TestFailure("no WebSocket upgrade within 5 s"))) }
+        loop.scheduleTask(in: .seconds(15)) { finish(.failure(TestFailure("no WebSocket upgrade within 15 s"))) }
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: "\(host):\(port)")
         headers.add(name: "Content-Length", value: "0")
@@ -190,7 +190,7 @@ final class TestClient: @unchecked Sendable {
     // MARK: Receiving
 
     /// The next frame other than the relay's heartbeat PING.
-    func next(timeout: Duration = .seconds(5)) async throws -> RelayFrame {
+    func next(timeout: Duration = .seconds(15)) async throws -> RelayFrame {
         while true {
             guard let item = await inbox.next(timeout: timeout) else { throw TestFailure("timed out waiting for a frame") }
             switch item {
@@ -213,7 +213,7 @@ final class TestClient: @unchecked Sendable {
     }
 
     /// Skips frames until one of `type` arrives.
-    func expect(_ type: FrameType, timeout: Duration = .seconds(5)) async throws -> RelayFrame {
+    func expect(_ type: FrameType, timeout: Duration = .seconds(15)) async throws -> RelayFrame {
         let deadline = ContinuousClock.now + timeout
         while true {
             let left = deadline - ContinuousClock.now
@@ -224,7 +224,7 @@ final class TestClient: @unchecked Sendable {
     }
 
     /// The next frame must be an ERROR with `code`.
-    func expectError(_ code: ErrorCode, timeout: Duration = .seconds(5)) async throws -> (id: String?, ErrorBody) {
+    func expectError(_ code: ErrorCode, timeout: Duration = .seconds(15)) async throws -> (id: String?, ErrorBody) {
         let frame = try await next(timeout: timeout)
         guard case .error(let id, let body) = frame, body.code == code else {
             throw TestFailure("expected ERROR \(code.rawValue), got \(frame)")
@@ -238,7 +238,7 @@ final class TestClient: @unchecked Sendable {
     }
 
     /// Waits for the relay to close the socket; returns its close code.
-    func expectClose(timeout: Duration = .seconds(5)) async throws -> WebSocketErrorCode? {
+    func expectClose(timeout: Duration = .seconds(15)) async throws -> WebSocketErrorCode? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             guard let item = await inbox.next(timeout: deadline - ContinuousClock.now) else { break }

@@ -251,7 +251,9 @@ public actor RelayClient {
                 throw ClientError(.authFailed, "the relay signed this device in as \(confirmed.value), not \(expected.value)")
             }
             email = confirmed
-            try credentials.authenticated(success)
+            // Keeping the refreshed token is best effort: a full disk must not fail a
+            // command that could authenticate (the stored token still works).
+            try? credentials.authenticated(success)
             _ = try await wait(synced, timeout: timing.connectTimeout)
             guard !stopping else { throw ClientError(.unreachable, "the connection was closed") }
             sessions += 1
@@ -272,6 +274,9 @@ public actor RelayClient {
     }
 
     private func read(_ link: WebSocketLink, generation: Int) async {
+        // Nothing this connection says is recorded until it has signed this device in as
+        // the right account: before that only PING, ERROR and AUTH_SUCCESS are looked at.
+        var authenticated = false
         for await event in link.events {
             guard case .text(let bytes) = event else { break }
             lastHeard = .now
@@ -280,19 +285,29 @@ public actor RelayClient {
             case .ping:
                 try? await link.send(FrameCodec.encode(ClientFrame.pong))
                 continue
-            case .pendingRequests where generation == self.generation:
+            case .authSuccess(let success):
+                let confirmed = EmailAddress(success.email)
+                authenticated = confirmed != nil && (credentials.expectedEmail == nil || confirmed == credentials.expectedEmail)
+            case .error:
+                break
+            case .pendingRequests where authenticated && generation == self.generation:
                 // The end of the post-AUTH state: this connection is established (marked
                 // here, in order, so that a close right after it still reconnects).
                 establishedGeneration = generation
             default:
-                break
+                guard authenticated else { continue }
             }
-            await sink.receive(frame, from: self)
+            if authenticated { await sink.receive(frame, from: self) }
             for (id, waiter) in waiters where waiter.outcome == nil && waiter.accepts(frame) {
                 finish(id, .success(frame))
             }
         }
-        guard generation == self.generation, generation == establishedGeneration, !stopping else { return }
+        guard generation == self.generation, !stopping else { return }
+        guard generation == establishedGeneration else {
+            // Closed before the sign-in completed: the attempt fails now, not at its timeout.
+            for id in Array(waiters.keys) { finish(id, .failure(ClientError(.unreachable, "the relay at \(endpoint) closed the connection during AUTH"))) }
+            return
+        }
         self.link = nil
         await reconnect()
     }

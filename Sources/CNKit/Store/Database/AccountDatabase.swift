@@ -35,6 +35,8 @@ public final class AccountDatabase: Sendable {
             var persist: Int32 = 1
             _ = sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
             _ = cn_sqlite_disable_checkpoint_on_close(UnsafeMutableRawPointer(db.sqliteConnection))
+            // A checkpoint shrinks the kept WAL back to 4 MiB.
+            try db.execute(sql: "PRAGMA journal_size_limit = 4194304")
         }
         do {
             // Created 0600 before SQLite opens it (SQLite would use 0644 under the usual
