@@ -191,8 +191,11 @@ final class TestClient: @unchecked Sendable {
 
     /// The next frame other than the relay's heartbeat PING.
     func next(timeout: Duration = .seconds(15)) async throws -> RelayFrame {
+        // One deadline for the whole wait: the relay's heartbeat PINGs must not extend it.
+        let deadline = ContinuousClock.now + timeout
         while true {
-            guard let item = await inbox.next(timeout: timeout) else { throw TestFailure("timed out waiting for a frame") }
+            let left = deadline - ContinuousClock.now
+            guard left > .zero, let item = await inbox.next(timeout: left) else { throw TestFailure("timed out waiting for a frame") }
             switch item {
             case .close(let code): throw TestFailure("socket closed (\(String(describing: code)))")
             case .text(let bytes):

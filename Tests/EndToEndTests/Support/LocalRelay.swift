@@ -18,6 +18,7 @@ final class LocalRelay: @unchecked Sendable {
             port = Int(line[range].filter(\.isNumber))!
             return true
         }
+        RelayReaper.shared.track(child.process.processIdentifier)
         return LocalRelay(child: child, port: port, dataDirectory: data)
     }
 
@@ -35,9 +36,27 @@ final class LocalRelay: @unchecked Sendable {
     }
 
     func stop() async {
+        RelayReaper.shared.forget(child.process.processIdentifier)
         child.process.terminate()
         _ = try? await child.finish(timeout: 10)
     }
+}
+
+/// Stops, when the test process exits, every relay a test started and did not stop (a
+/// `defer { Task { await relay.stop() } }` may not get to run before the exit).
+final class RelayReaper: @unchecked Sendable {
+    static let shared = RelayReaper()
+    private let lock = NSLock()
+    private var pids: Set<Int32> = []
+
+    private init() {
+        atexit {
+            for pid in RelayReaper.shared.lock.withLock({ RelayReaper.shared.pids }) { kill(pid, SIGTERM) }
+        }
+    }
+
+    func track(_ pid: Int32) { lock.withLock { _ = pids.insert(pid) } }
+    func forget(_ pid: Int32) { lock.withLock { _ = pids.remove(pid) } }
 }
 
 /// One device of one user: its own `$CN_HOME`, its commands.
