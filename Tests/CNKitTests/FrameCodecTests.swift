@@ -60,6 +60,25 @@ struct FrameCodecTests {
         .turnCredentials(TurnCredentials(urls: ["turn:turn.example.com:3478"], username: "1:abcd", credential: "c2VjcmV0", ttl: 600)),
     ]
 
+    /// A request id goes into the envelope of any client frame; a MSG keeps an id of its own.
+    @Test(arguments: clientFrames)
+    func requestIDsJoinTheEnvelope(_ frame: ClientFrame) throws {
+        let bytes = FrameCodec.encode(frame, id: "c7\"")
+        let envelope = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        let decoded = try FrameCodec.decodeClientFrame(bytes)
+        switch frame {
+        case .message(let m) where m.header.id != nil:
+            #expect(envelope["id"] as? String == m.header.id && decoded == frame)
+        case .rtc(let r) where r.id != nil:
+            #expect(envelope["id"] as? String == r.id && decoded == frame)
+        case .message, .rtc:
+            // Without an id of its own, the request id is the frame's id.
+            #expect(envelope["id"] as? String == "c7\"" && decoded.type == frame.type)
+        default:
+            #expect(envelope["id"] as? String == "c7\"" && decoded == frame)
+        }
+    }
+
     @Test func everyFrameTypeIsCovered() {
         let covered = Set(Self.clientFrames.map(\.type)).union(Self.relayFrames.map(\.type))
         #expect(covered == Set(FrameType.allCases))

@@ -5,13 +5,10 @@ public enum FriendBatch {
     /// The longest line read; longer lines are refused (65) without being buffered whole.
     public static let maximumLineBytes = 64 * 1024
 
+    /// A failed line: the error line of a fatal error, with the line's number.
     struct LineError: Encodable {
-        var error: ErrorBody
+        var error: Output.ErrorLine
         var line: Int
-        struct ErrorBody: Encodable {
-            var code: Int
-            var message: String
-        }
     }
 
     /// Runs every line of `input`; returns the exit status (0, or the first failure's).
@@ -36,7 +33,7 @@ public enum FriendBatch {
                     failure = CommandFailure(error)
                 }
             }
-            Output.emit(LineError(error: .init(code: Int(failure.status.rawValue), message: failure.message), line: number))
+            Output.emit(LineError(error: Output.ErrorLine(failure), line: number))
             if status == .ok { status = failure.status }
         }
         return status

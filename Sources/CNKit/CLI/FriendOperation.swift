@@ -28,12 +28,6 @@ public struct FriendOperation: Codable, Sendable {
         self.all = all
     }
 
-    /// Whether the operation needs the relay (the others read the database after a sync,
-    /// or without one when offline).
-    public var changesRelayState: Bool {
-        [.request, .accept, .deny, .remove, .block, .unblock].contains(op)
-    }
-
     /// Runs the operation and returns its output lines.
     public func run(in context: ClientContext) async throws -> [any Encodable & Sendable] {
         let service = try context.session

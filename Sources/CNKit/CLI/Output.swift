@@ -42,12 +42,18 @@ public enum Output {
 
     /// The `{"error":{"code":…,"message":…}}` line for a fatal error.
     public static func errorLine(_ failure: CommandFailure) -> String {
-        line(["error": ErrorLine(code: Int(failure.status.rawValue), message: failure.message)])
+        line(["error": ErrorLine(failure)])
     }
 
+    /// `{"code":…,"message":…}`: what an error line says.
     struct ErrorLine: Codable {
         var code: Int
         var message: String
+
+        init(_ failure: CommandFailure) {
+            code = Int(failure.status.rawValue)
+            message = failure.message
+        }
     }
 
     /// Writes all of `text` to a descriptor (unbuffered: one line is one write, so lines of

@@ -58,6 +58,20 @@ public enum FrameCodec {
     /// Encodes a frame as compact JSON (slashes unescaped, as the original app writes them).
     public static func encode(_ frame: RelayFrame) -> [UInt8] { encodeValue(frame) }
 
+    /// Encodes a client frame with `id` in its envelope (any frame may carry one; the relay
+    /// echoes it on an ERROR about that frame, PROTOCOL §1). A frame that carries its own
+    /// id (a MSG or RTC frame with one) keeps it.
+    public static func encode(_ frame: ClientFrame, id: String) -> [UInt8] {
+        switch frame {
+        case .message(let m) where m.header.id != nil: return encode(frame)
+        case .rtc(let s) where s.id != nil: return encode(frame)
+        default: break
+        }
+        let bytes = encode(frame)
+        // The envelope is an object: `{"id":…,` then the rest of it.
+        return Array(#"{"id":"#.utf8) + encodeValue(id) + [UInt8(ascii: ",")] + bytes.dropFirst()
+    }
+
     private static func encodeValue(_ value: some Encodable) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]

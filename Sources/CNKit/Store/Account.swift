@@ -89,9 +89,6 @@ public final class Account: Sendable {
         try withSecretsLock { try secrets.remove(.sessionToken) }
     }
 
-    /// The folder for received and sent files.
-    public var filesDirectory: String { directory + "/files" }
-
     /// The account database, opened (and migrated) on first use by this process.
     public func openDatabase() throws -> AccountDatabase {
         try AccountDatabase(path: directory + "/db.sqlite", fieldKey: mnemonic.derivedKey(purpose: "account-database-fields-v1"))

@@ -105,15 +105,6 @@ public actor RelayClient {
         tasks.append(Task { await self.watchdog() })
     }
 
-    /// Whether a connection is up now.
-    public var isConnected: Bool { link != nil }
-
-    /// Sends a frame on the current connection.
-    public func send(_ frame: ClientFrame) async throws {
-        guard let link else { throw ClientError(.unreachable, "not connected to the relay") }
-        try await link.send(FrameCodec.encode(frame))
-    }
-
     /// Sends `frames` in order, each with a fresh frame `id`, and waits for the first relay
     /// frame that `accepts` takes. An ERROR frame that answers one of them (the relay
     /// echoes the `id`; PROTOCOL §1) ends the wait and is thrown as a ``ClientError``; an
@@ -124,7 +115,7 @@ public actor RelayClient {
         let ids = frames.map { _ in nextFrameID() }
         let waiter = register(accepts, answering: Set(ids))
         do {
-            for (frame, id) in zip(frames, ids) { try await link.send(Self.encode(frame, id: id)) }
+            for (frame, id) in zip(frames, ids) { try await link.send(FrameCodec.encode(frame, id: id)) }
         } catch {
             waiters[waiter] = nil
             throw error
@@ -137,24 +128,11 @@ public actor RelayClient {
         try await request([frame], timeout: timeout, until: accepts)
     }
 
-    /// Waits for a relay frame without sending anything.
-    public func waitFor(timeout: Duration, until accepts: @escaping @Sendable (RelayFrame) -> Bool) async throws -> RelayFrame {
-        try await wait(register(accepts, answering: []), timeout: timeout)
-    }
-
     private var frameCounter = 0
 
     private func nextFrameID() -> String {
         frameCounter += 1
         return "c\(frameCounter)"
-    }
-
-    /// The frame's JSON with `"id"` added to its envelope (every frame may carry one; the
-    /// relay echoes it on an ERROR about that frame).
-    static func encode(_ frame: ClientFrame, id: String) -> [UInt8] {
-        let bytes = FrameCodec.encode(frame)
-        guard bytes.first == UInt8(ascii: "{"), bytes.count > 2 else { return bytes }
-        return Array(#"{"id":"\#(id)","#.utf8) + bytes.dropFirst()
     }
 
     /// Closes the connection for good (1000) and stops reconnecting.
@@ -238,7 +216,7 @@ public actor RelayClient {
         let generation = self.generation
         tasks.append(Task { await self.read(link, generation: generation) })
         do {
-            try await link.send(Self.encode(.auth(AuthRequest(token: token, publicKey: credentials.identity.publicKey.base64,
+            try await link.send(FrameCodec.encode(.auth(AuthRequest(token: token, publicKey: credentials.identity.publicKey.base64,
                                                               features: [ClientFeature.ack.rawValue])), id: authID))
             let answer: RelayFrame
             do { answer = try await wait(authenticated, timeout: timing.connectTimeout) } catch let error as ClientError where error.relayCode != nil {

@@ -48,7 +48,7 @@ extension SessionService {
         _ = try await client.request(.friendRequest(FriendPackets(targetEmail: target.value, payloads: packets)), timeout: timeout) {
             if case .requestSent(let sent) = $0 { sent.targetEmail == target.value } else { false }
         }
-        try database.updatePeer(target.value, sid: sid, now: timestamp()) { record in
+        try database.updatePeer(target.value, sid: sid, now: now()) { record in
             if record.state == .none { record.state = .outgoing }
         }
         return FriendOutcome(op: "request", email: target.value, status: "sent", sid: sid, devices: usable,
@@ -71,7 +71,7 @@ extension SessionService {
         guard case .friendAcceptedAck(let ack) = answer, ack.sid == ConversationID.between(account.email, requester) else {
             throw ClientError(.protocolViolation, "the relay confirmed the friendship with a wrong sid")
         }
-        let stamp = timestamp()
+        let stamp = now()
         try database.updatePeer(requester.value, sid: ack.sid, now: stamp) { record in
             record.state = .friend
             record.friendsSince = record.friendsSince ?? stamp
@@ -104,7 +104,7 @@ extension SessionService {
         _ = try await client.request(.block(TargetEmail(peer.value)), timeout: timeout) {
             if case .userBlocked(let b) = $0 { b.targetEmail == peer.value } else { false }
         }
-        try database.updatePeer(peer.value, sid: ConversationID.between(account.email, peer), now: timestamp()) { record in
+        try database.updatePeer(peer.value, sid: ConversationID.between(account.email, peer), now: now()) { record in
             record.blocked = true
             record.state = .none
         }
@@ -117,7 +117,7 @@ extension SessionService {
         _ = try await client.request(.unblock(TargetEmail(peer.value)), timeout: timeout) {
             if case .userUnblocked(let b) = $0 { b.targetEmail == peer.value } else { false }
         }
-        try database.updatePeer(peer.value, sid: ConversationID.between(account.email, peer), now: timestamp()) { $0.blocked = false }
+        try database.updatePeer(peer.value, sid: ConversationID.between(account.email, peer), now: now()) { $0.blocked = false }
         return FriendOutcome(op: "unblock", email: peer.value, status: "unblocked")
     }
 
@@ -131,7 +131,7 @@ extension SessionService {
         guard !usable.isEmpty else {
             throw ClientError(.notAllowed, "no trusted device key for \(peer.value): accept its new keys first (`cn-friend trust` or `verify`)")
         }
-        let packet = FriendPacket(email: account.email.value, timestamp: timestamp())
+        let packet = FriendPacket(email: account.email.value, timestamp: now())
         let packets = try usable.map { device in
             DevicePacket(publicKey: device.base64, encryptedPacket: try packet.sealed(with: try account.identity.pairwiseKey(with: device)))
         }
@@ -145,7 +145,7 @@ extension SessionService {
 
     private func setState(_ peer: EmailAddress, _ state: FriendshipState, from states: Set<FriendshipState>) throws {
         guard let record = try database.peer(peer.value), states.contains(record.state) else { return }
-        try database.updatePeer(peer.value, sid: record.sid, now: timestamp()) { $0.state = state }
+        try database.updatePeer(peer.value, sid: record.sid, now: now()) { $0.state = state }
     }
 
     private func checkNotSelf(_ peer: EmailAddress, _ what: String) throws {

@@ -50,7 +50,7 @@ extension SessionService {
         // Only the keys this number covers are accepted, and only if they are still all the
         // keys there are (the relay may have added one since the number was computed).
         guard try database.acceptDevices(of: peer.value, expected: Set(report.peerDevices), expectedOwn: Set(report.ownDevices.filter { $0 != account.identity.publicKey.base64 }),
-                                         verified: true, now: timestamp()) else {
+                                         verified: true, now: now()) else {
             throw ClientError(.notAllowed, "the keys of \(peer.value) changed while verifying: NOT verified; compare the new number")
         }
         report.verified = true
@@ -62,7 +62,7 @@ extension SessionService {
     /// unverified, since the number it was verified with no longer holds.
     public func trust(_ peer: EmailAddress) throws -> SafetyNumberReport {
         let before = try safetyNumber(with: peer)
-        guard try database.acceptDevices(of: peer.value, expected: Set(before.peerDevices), verified: false, now: timestamp()) else {
+        guard try database.acceptDevices(of: peer.value, expected: Set(before.peerDevices), verified: false, now: now()) else {
             throw ClientError(.notAllowed, "the keys of \(peer.value) changed meanwhile; nothing accepted — look at them again")
         }
         return try safetyNumber(with: peer)

@@ -29,7 +29,8 @@ public final class SessionService: RelayFrameSink {
     public let database: AccountDatabase
     private let onEvent: @Sendable (SessionEvent) -> Void
     private let incoming = Mutex<[String: IncomingRequest]>([:])
-    private let now: @Sendable () -> Int64
+    /// Milliseconds since 1970 (a parameter so that tests can set the clock).
+    let now: @Sendable () -> Int64
 
     public init(account: Account, database: AccountDatabase, now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
                 onEvent: @escaping @Sendable (SessionEvent) -> Void) {
@@ -136,7 +137,7 @@ public final class SessionService: RelayFrameSink {
         guard let profile = open(packet, from: author, claimedBy: sender) else { return nil }
         let sid = ConversationID.between(account.email, sender)
         if let existing = try database.peer(sender.value), existing.blocked { return nil }
-        let sealedProfile = try database.seal(PeerProfile(name: profile.name, nameVersion: profile.nameVersion, avatarVersion: profile.avatarVersion), column: "peer.profile")
+        let sealedProfile = try database.sealProfile(PeerProfile(profile))
         try database.updatePeer(sender.value, sid: sid, now: now()) { record in
             if record.state != .friend { record.state = .incoming }
             record.profile = sealedProfile
@@ -158,7 +159,7 @@ public final class SessionService: RelayFrameSink {
             return reject("FRIEND_ACCEPTED from \(peer.value) without a valid packet")
         }
         let stamp = now()
-        let sealedProfile = try database.seal(PeerProfile(name: profile.name, nameVersion: profile.nameVersion, avatarVersion: profile.avatarVersion), column: "peer.profile")
+        let sealedProfile = try database.sealProfile(PeerProfile(profile))
         let existing = try database.peer(peer.value)
         if existing?.blocked == true { return reject("FRIEND_ACCEPTED from \(peer.value), who is blocked here, was ignored") }
         let before = existing?.state
@@ -270,6 +271,4 @@ public final class SessionService: RelayFrameSink {
     private func reject(_ reason: String) {
         onEvent(SessionEvent(type: "rejected", reason: reason, ts: now()))
     }
-
-    func timestamp() -> Int64 { now() }
 }

@@ -109,8 +109,15 @@ public final class AccountDatabase: Sendable {
 
     /// The peer's profile, if one was received and it opens.
     public func profile(of peer: PeerRecord) -> PeerProfile? {
-        peer.profile.flatMap { try? open(PeerProfile.self, $0, column: "peer.profile") }
+        peer.profile.flatMap { try? open(PeerProfile.self, $0, column: Self.profileColumn) }
     }
+
+    /// A profile sealed for ``PeerRecord/profile``.
+    public func sealProfile(_ profile: PeerProfile) throws -> Data {
+        try seal(profile, column: Self.profileColumn)
+    }
+
+    private static let profileColumn = "peer.profile"
 
     // MARK: Reading
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import CNCrypto
 
 /// Where a friendship with a peer stands.
 public enum FriendshipState: String, Codable, Sendable, DatabaseValueConvertible {
@@ -105,6 +106,11 @@ public struct OwnDeviceRecord: Codable, Sendable, Equatable, FetchableRecord, Pe
 
 /// The profile a peer sent in its friend packet; stored sealed.
 public struct PeerProfile: Codable, Sendable, Equatable {
+    /// The profile part of a received friend packet.
+    public init(_ packet: FriendPacket) {
+        self.init(name: packet.name, nameVersion: packet.nameVersion, avatarVersion: packet.avatarVersion)
+    }
+
     public var name: String?
     public var nameVersion: Int
     public var avatarVersion: Int

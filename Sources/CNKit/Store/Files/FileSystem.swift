@@ -104,16 +104,6 @@ final class FileLock {
         }
     }
 
-    /// Tries once; nil if another process holds it.
-    init?(tryPath path: String) {
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return nil }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            close(fd)
-            return nil
-        }
-    }
-
     func release() {
         guard fd >= 0 else { return }
         flock(fd, LOCK_UN)
