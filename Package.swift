@@ -24,6 +24,8 @@ let package = Package(
         .executable(name: "cn-relay", targets: ["cn-relay"]),
         .executable(name: "cn-account", targets: ["cn-account"]),
         .executable(name: "cn-friend", targets: ["cn-friend"]),
+        .executable(name: "cn-send", targets: ["cn-send"]),
+        .executable(name: "cn-recv", targets: ["cn-recv"]),
         .executable(name: "cn-relay-load", targets: ["cn-relay-load"]),
     ],
     dependencies: [
@@ -47,8 +49,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CZlibSupport",
+            path: "Sources/CZlibSupport",
+            linkerSettings: [.linkedLibrary("z")]
+        ),
+        .target(
             name: "CNCrypto",
             dependencies: [
+                "CZlibSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
@@ -132,6 +140,16 @@ let package = Package(
         ),
         .executableTarget(
             name: "cn-friend",
+            dependencies: ["CNKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "cn-send",
+            dependencies: ["CNKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "cn-recv",
             dependencies: ["CNKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),

@@ -67,7 +67,7 @@ extension AccountCommand {
 
         func run() async throws {
             let relay = options.relayOverride!
-            _ = try ClientContext.endpoint(relay, environment: options.environment)
+            _ = try ClientEngine.endpoint(relay, environment: options.environment)
             let credential = try await signIn.credential(quiet: options.quiet)
             guard let email = try email.map({ try Arguments.email($0) }) ?? IDTokenClaims.email(in: credential) else {
                 throw CommandFailure(.noPermission, "the sign-in gave no e-mail address")

@@ -163,7 +163,7 @@ extension FriendCommand {
             }
             let context = try ClientContext(options, offline: offline)
             if !offline { try await context.connect() }
-            let status = await FriendBatch.run(context: context, input: FileHandle.standardInput)
+            let status = await FriendBatch.run(context: context)
             await context.close()
             if status != .ok { throw CommandExit(status) }
         }

@@ -22,7 +22,7 @@ struct HostileRelayTests {
             let events = self.events
             service = SessionService(account: account, database: try account.openDatabase()) { event in events.append(event) }
             client = RelayClient(endpoint: RelayEndpoint("ws://127.0.0.1:1")!,
-                                 credentials: RelayCredentials(identity: account.identity, token: { nil }, authenticated: { _ in }), sink: service)
+                                 credentials: RelayCredentials(identity: account.identity, token: { nil }, authenticated: { _ in }), sink: FrameRouter([service]))
         }
 
         func feed(_ frame: RelayFrame) async { await service.receive(frame, from: client) }
@@ -33,9 +33,9 @@ struct HostileRelayTests {
     /// Events in the order the service reported them.
     final class EventLog: @unchecked Sendable {
         private let lock = NSLock()
-        private var items: [SessionEvent] = []
-        func append(_ e: SessionEvent) { lock.withLock { items.append(e) } }
-        var all: [SessionEvent] { lock.withLock { items } }
+        private var items: [ClientEvent] = []
+        func append(_ e: ClientEvent) { lock.withLock { items.append(e) } }
+        var all: [ClientEvent] { lock.withLock { items } }
     }
 
     static let bob = EmailAddress("bob@example.com")!

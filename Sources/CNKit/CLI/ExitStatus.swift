@@ -46,33 +46,57 @@ public struct CommandFailure: Error, CustomStringConvertible, Sendable {
 
     public var description: String { message }
 
-    /// The failure for any error a command can meet.
+    /// The failure for any error a command can meet: errors that know their exit status
+    /// say it themselves (``ExitStatusReporting``); anything else is an internal error.
     public init(_ error: any Error) {
-        switch error {
-        case let failure as CommandFailure:
-            self = failure
-        case let error as StoreError:
-            let status: ExitStatus = switch error.kind {
-            case .noAccount, .corrupt, .passphraseUnavailable: .configuration
-            case .exists: .cantCreate
-            case .wrongPassphrase: .noPermission
-            case .io: .ioError
-            }
-            self.init(status, error.message)
-        case let error as ClientError:
-            let status: ExitStatus = switch error.kind {
-            case .unreachable: .unavailable
-            case .authFailed, .notAllowed: .noPermission
-            case .badRequest: .dataError
-            case .timedOut: .tempFail
-            case .protocolViolation: .software
-            case .configuration: .configuration
-            }
-            self.init(status, error.message)
-        case let error as ValidationError:
-            self.init(.usage, error.message)
-        default:
+        if let reporting = error as? any ExitStatusReporting {
+            self.init(reporting.exitStatus, reporting.exitMessage)
+        } else {
             self.init(.software, "internal error: \(error)")
         }
     }
+}
+
+/// An error that knows the exit status it ends a command with (DESIGN §4). Each module's
+/// error type conforms, here, where exit statuses are defined.
+public protocol ExitStatusReporting: Error {
+    var exitStatus: ExitStatus { get }
+    var exitMessage: String { get }
+}
+
+extension CommandFailure: ExitStatusReporting {
+    public var exitStatus: ExitStatus { status }
+    public var exitMessage: String { message }
+}
+
+extension StoreError: ExitStatusReporting {
+    public var exitStatus: ExitStatus {
+        switch kind {
+        case .noAccount, .corrupt, .passphraseUnavailable: .configuration
+        case .exists: .cantCreate
+        case .wrongPassphrase: .noPermission
+        case .io: .ioError
+        }
+    }
+    public var exitMessage: String { message }
+}
+
+extension ClientError: ExitStatusReporting {
+    public var exitStatus: ExitStatus {
+        switch kind {
+        case .unreachable: .unavailable
+        case .authFailed, .notAllowed: .noPermission
+        case .badRequest: .dataError
+        case .timedOut: .tempFail
+        case .protocolViolation: .software
+        case .configuration: .configuration
+        case .usage: .usage
+        }
+    }
+    public var exitMessage: String { message }
+}
+
+extension ValidationError: ExitStatusReporting {
+    public var exitStatus: ExitStatus { .usage }
+    public var exitMessage: String { message }
 }

@@ -18,6 +18,8 @@ public struct ClientError: Error, Equatable, CustomStringConvertible {
         case protocolViolation
         /// A bad configuration: a malformed relay URL, an unreadable CA file (78).
         case configuration
+        /// The operation cannot run as asked: it needs the relay in an offline run (64).
+        case usage
     }
 
     public var kind: Kind

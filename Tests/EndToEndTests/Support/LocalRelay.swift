@@ -7,9 +7,9 @@ final class LocalRelay: @unchecked Sendable {
     let dataDirectory: String
     var url: String { "ws://127.0.0.1:\(port)" }
 
-    static func start(_ extra: [String] = []) async throws -> LocalRelay {
-        let data = Binaries.temporaryDirectory("relay") + "/data"
-        let child = try Child(Binaries.path("cn-relay"), ["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", data] + extra,
+    static func start(_ extra: [String] = [], port requested: Int = 0, dataDirectory: String? = nil) async throws -> LocalRelay {
+        let data = dataDirectory ?? Binaries.temporaryDirectory("relay") + "/data"
+        let child = try Child(Binaries.path("cn-relay"), ["serve", "--host", "127.0.0.1", "--port", String(requested), "--data-dir", data] + extra,
                               environment: ProcessInfo.processInfo.environment)
         var port = 0
         try await child.waitFor("relay start") { child in
@@ -39,6 +39,25 @@ final class LocalRelay: @unchecked Sendable {
         RelayReaper.shared.forget(child.process.processIdentifier)
         child.process.terminate()
         _ = try? await child.finish(timeout: 10)
+    }
+
+    /// Kills the relay at once (SIGKILL: no graceful shutdown).
+    func kill() async {
+        RelayReaper.shared.forget(child.process.processIdentifier)
+        Foundation.kill(child.process.processIdentifier, SIGKILL)
+        _ = try? await child.finish(timeout: 10)
+    }
+
+    /// A new relay process on the same port and data directory (after ``stop()`` or ``kill()``).
+    func restarted(_ extra: [String] = []) async throws -> LocalRelay {
+        var lastError: (any Error)?
+        for _ in 0..<50 {
+            do { return try await LocalRelay.start(extra, port: port, dataDirectory: dataDirectory) } catch {
+                lastError = error  // the port may still be held for a moment
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        throw lastError!
     }
 }
 
@@ -91,6 +110,27 @@ struct Device {
 
     func friend(_ arguments: [String], stdin: String? = nil, extraEnvironment: [String: String] = [:]) async throws -> Outcome {
         try await run("cn-friend", arguments, environment: environment.merging(extraEnvironment) { $1 }, stdin: stdin)
+    }
+
+    func send(_ arguments: [String], stdin: String? = nil, timeout: Double = 60) async throws -> Outcome {
+        try await run("cn-send", arguments, environment: environment, stdin: stdin, timeout: timeout)
+    }
+
+    func recv(_ arguments: [String] = ["--idle", "1"], timeout: Double = 60) async throws -> Outcome {
+        try await run("cn-recv", arguments, environment: environment, timeout: timeout)
+    }
+
+    /// A long-running command of this device (`cn-recv --follow`), its output in files.
+    func start(_ command: String, _ arguments: [String], stdin: Pipe? = nil) throws -> Child {
+        try Child(Binaries.path(command), arguments, environment: environment, stdin: stdin)
+    }
+
+    /// Makes this device's account and `other`'s friends (request, accept, and the accept
+    /// taken by this side).
+    func befriend(_ other: Device) async throws {
+        try await friendOK(["request", other.email])
+        try await other.friendOK(["accept", email])
+        try await friendOK(["list"])
     }
 
     /// Runs `cn-friend` and requires exit 0.

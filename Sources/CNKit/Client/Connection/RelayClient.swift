@@ -123,6 +123,16 @@ public actor RelayClient {
         return try await wait(waiter, timeout: timeout)
     }
 
+    /// Sends one frame without waiting for an answer (a MSG keeps its own id; any other
+    /// frame gets a fresh one). Answers, if any, reach the sink like every other frame.
+    public func send(_ frame: ClientFrame) async throws {
+        guard let link else { throw ClientError(.unreachable, "not connected to the relay") }
+        try await link.send(FrameCodec.encode(frame, id: nextFrameID()))
+    }
+
+    /// Whether a connection is up and signed in now.
+    public var isConnected: Bool { link != nil && establishedGeneration == generation }
+
     /// ``request(_:timeout:until:)`` for one frame.
     public func request(_ frame: ClientFrame, timeout: Duration, until accepts: @escaping @Sendable (RelayFrame) -> Bool) async throws -> RelayFrame {
         try await request([frame], timeout: timeout, until: accepts)

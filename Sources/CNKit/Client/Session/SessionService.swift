@@ -22,23 +22,33 @@ public struct IncomingRequest: Sendable, Equatable {
 /// device it claims to come from and its e-mail compared with the relay's `senderEmail`.
 /// Keys are pinned on first use; a new key of a known peer is reported (`key_change`) and,
 /// for a verified peer, held back until the user accepts it.
-public final class SessionService: RelayFrameSink {
+public final class SessionService: FrameService {
     /// The account this service works for.
     public let account: Account
     /// Its database.
     public let database: AccountDatabase
-    private let onEvent: @Sendable (SessionEvent) -> Void
+    /// Where its events go.
+    public let events: EventReporter
     private let incoming = Mutex<[String: IncomingRequest]>([:])
     /// Milliseconds since 1970 (a parameter so that tests can set the clock).
     let now: @Sendable () -> Int64
 
-    public init(account: Account, database: AccountDatabase, now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
-                onEvent: @escaping @Sendable (SessionEvent) -> Void) {
+    public init(account: Account, database: AccountDatabase, events: EventReporter,
+                now: @escaping @Sendable () -> Int64 = SessionService.wallClock) {
         self.account = account
         self.database = database
-        self.onEvent = onEvent
+        self.events = events
         self.now = now
     }
+
+    /// A service whose events go to `onEvent` (and to the account's event log).
+    public convenience init(account: Account, database: AccountDatabase, now: @escaping @Sendable () -> Int64 = SessionService.wallClock,
+                            onEvent: @escaping @Sendable (ClientEvent) -> Void) {
+        self.init(account: account, database: database, events: EventReporter(database: database) { event, _ in onEvent(event) }, now: now)
+    }
+
+    /// Milliseconds since 1970 by the system clock.
+    public static let wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
 
     /// The friend requests this device saw at the last sync, oldest first.
     public var pendingRequests: [IncomingRequest] {
@@ -55,22 +65,25 @@ public final class SessionService: RelayFrameSink {
             case .friendRequest(let push):
                 if let request = try admit(senderHash: push.senderHash, senderEmail: push.senderEmail, keys: push.publicKeys,
                                            packet: push.encryptedPacket, timestamp: nil) {
-                    report("friend_request", request.email.value, devices: request.devices.map(\.base64), name: request.profile.name)
+                    report(.friendRequest, request.email.value, devices: request.devices.map(\.base64), name: request.profile.name)
                 }
             case .friendAccepted(let accepted): try recordAccept(accepted)
-            case .friendDenied(let event): try ended(event, type: "friend_denied", onlyIf: [.outgoing])
-            case .friendRemoved(let event): try ended(event, type: "friend_removed", onlyIf: [.friend, .outgoing])
-            case .userBlockedEvent(let event): try ended(event, type: "blocked", onlyIf: [.friend, .outgoing, .incoming])
+            case .friendDenied(let event): try ended(event, .friendDenied, onlyIf: [.outgoing])
+            case .friendRemoved(let event): try ended(event, .friendRemoved, onlyIf: [.friend, .outgoing])
+            case .userBlockedEvent(let event): try ended(event, .blocked, onlyIf: [.friend, .outgoing, .incoming])
             case .userUnblockedEvent(let event):
                 let email = try peerEmail(forHash: event.senderHash, claimed: event.senderEmail)
-                onEvent(SessionEvent(type: "unblocked", email: email, emailHash: email == nil ? event.senderHash : nil, ts: now()))
-            case .peerOnline(let sid, let online): try peerOnline(sid: sid, keys: online.peerPubKeys)
+                events.report(.friend(FriendEvent(.unblocked, email: email, emailHash: email == nil ? event.senderHash : nil, ts: now())))
+            case .peerOnline(let sid, let online):
+                try peerOnline(sid: sid, keys: online.peerPubKeys)
+                try presence(sid: sid, device: online.devicePublicKey, online: true)
+            case .peerOffline(let sid, let offline): try presence(sid: sid, device: offline.devicePublicKey, online: false)
             default: break
             }
         } catch {
             // A frame that cannot be recorded is reported, never fatal: the relay sends the
             // state again at the next AUTH.
-            onEvent(SessionEvent(type: "rejected", reason: "\(frame.type.rawValue): \(error)", ts: now()))
+            reject("\(frame.type.rawValue): \(error)")
         }
     }
 
@@ -98,13 +111,13 @@ public final class SessionService: RelayFrameSink {
             // A friendship this device had not seen made (accepted on another own device,
             // or while the notification was lost) is reported, never taken silently.
             if before?.state != .friend {
-                report("friend_accepted", peer.value, devices: keys.map(\.base64))
+                report(.friendAccepted, peer.value, devices: keys.map(\.base64))
             }
         }
         // Friendships the relay no longer has ended while this device was away.
         for peer in try database.peers() where peer.state == .friend && !friends.contains(peer.email) {
             try database.updatePeer(peer.email, sid: peer.sid, now: now()) { $0.state = .none }
-            report("friend_removed", peer.email)
+            report(.friendRemoved, peer.email)
         }
     }
 
@@ -172,19 +185,19 @@ public final class SessionService: RelayFrameSink {
         // twice): it adds keys, never retires them.
         try pin(peer, sid: accepted.sid, keys: devices, complete: false)
         // The relay may deliver an accept twice (live and kept for a missed device): report once.
-        if before != .friend { report("friend_accepted", peer.value, devices: devices.map(\.base64), name: profile.name) }
+        if before != .friend { report(.friendAccepted, peer.value, devices: devices.map(\.base64), name: profile.name) }
     }
 
-    private func ended(_ event: PeerEvent, type: String, onlyIf states: Set<FriendshipState>) throws {
+    private func ended(_ event: PeerEvent, _ kind: FriendEvent.Kind, onlyIf states: Set<FriendshipState>) throws {
         guard let email = try peerEmail(forHash: event.senderHash, claimed: event.senderEmail) else {
-            onEvent(SessionEvent(type: type, emailHash: event.senderHash, ts: now()))
+            events.report(.friend(FriendEvent(kind, emailHash: event.senderHash, ts: now())))
             return
         }
         if let peer = try database.peer(email), states.contains(peer.state) {
             try database.updatePeer(email, sid: peer.sid, now: now()) { $0.state = .none }
         }
         incoming.withLock { _ = $0.removeValue(forKey: email) }
-        report(type, email)
+        report(kind, email)
     }
 
     private func peerOnline(sid: String, keys: [String]) throws {
@@ -194,7 +207,7 @@ public final class SessionService: RelayFrameSink {
             try recordOwnDevices(keys)
             return
         }
-        guard let peer = try database.peers().first(where: { $0.sid == sid }), peer.state == .friend,
+        guard let peer = try database.peer(sid: sid), peer.state == .friend,
               let email = EmailAddress(peer.email) else { return }
         try pin(email, sid: sid, keys: validKeys(keys, of: email.value), complete: true)
     }
@@ -205,7 +218,7 @@ public final class SessionService: RelayFrameSink {
         let own = validKeys(keys, of: account.email.value).filter { $0 != account.identity.publicKey }
         let added = try database.setOwnDevices(own.map(\.base64), now: now())
         if !added.isEmpty {
-            onEvent(SessionEvent(type: "key_change", email: account.email.value, devices: added, unconfirmed: added, own: true, ts: now()))
+            events.report(.keyChange(KeyChangeEvent(email: account.email.value, devices: added, unconfirmed: added, own: true, ts: now())))
         }
     }
 
@@ -252,9 +265,9 @@ public final class SessionService: RelayFrameSink {
         guard !keys.isEmpty else { return }
         let pinning = try database.pinDevices(of: peer.value, sid: sid, keys: keys.map(\.base64), complete: complete, now: now())
         if pinning.isKeyChange {
-            onEvent(SessionEvent(type: "key_change", email: peer.value, devices: pinning.added,
-                                 unconfirmed: pinning.unconfirmed.isEmpty ? nil : pinning.unconfirmed,
-                                 retired: pinning.retired.isEmpty ? nil : pinning.retired, ts: now()))
+            events.report(.keyChange(KeyChangeEvent(email: peer.value, devices: pinning.added,
+                                                    unconfirmed: pinning.unconfirmed.isEmpty ? nil : pinning.unconfirmed,
+                                                    retired: pinning.retired.isEmpty ? nil : pinning.retired, ts: now())))
         }
     }
 
@@ -264,11 +277,23 @@ public final class SessionService: RelayFrameSink {
         return try database.peers().first { EmailAddress($0.email)?.hash == hash }?.email
     }
 
-    private func report(_ type: String, _ email: String, devices: [String]? = nil, name: String? = nil) {
-        onEvent(SessionEvent(type: type, email: email, devices: devices, name: name, ts: now()))
+    private func report(_ kind: FriendEvent.Kind, _ email: String, devices: [String]? = nil, name: String? = nil) {
+        events.report(.friend(FriendEvent(kind, email: email, devices: devices, name: name, ts: now())))
     }
 
     private func reject(_ reason: String) {
-        onEvent(SessionEvent(type: "rejected", reason: reason, ts: now()))
+        events.report(.rejected(RejectedEvent(reason, ts: now())))
+    }
+
+    /// A presence event for a device of the peer of `sid` (or of this account).
+    private func presence(sid: String, device: String, online: Bool) throws {
+        let email: String
+        if sid == ConversationID.between(account.email, account.email) {
+            email = account.email.value
+        } else {
+            guard let peer = try database.peer(sid: sid) else { return }
+            email = peer.email
+        }
+        events.report(.presence(PresenceEvent(sid: sid, email: email, device: device, online: online, ts: now())))
     }
 }

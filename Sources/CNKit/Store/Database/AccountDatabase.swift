@@ -92,6 +92,9 @@ public final class AccountDatabase: Sendable {
                 t.column("value", .any)
             }
         }
+        migrator.registerMigration("v3: messages, outbox, event log") { db in
+            try MessageLedgerSchema.create(db)
+        }
         return migrator
     }
 
@@ -123,6 +126,11 @@ public final class AccountDatabase: Sendable {
 
     public func peer(_ email: String) throws -> PeerRecord? {
         try pool.read { try PeerRecord.fetchOne($0, key: email) }
+    }
+
+    /// The peer of conversation `sid`, if this account knows one.
+    public func peer(sid: String) throws -> PeerRecord? {
+        try pool.read { try PeerRecord.filter(Column("sid") == sid).fetchOne($0) }
     }
 
     public func peers() throws -> [PeerRecord] {

@@ -12,10 +12,10 @@ public enum FriendBatch {
     }
 
     /// Runs every line of `input`; returns the exit status (0, or the first failure's).
-    public static func run(context: ClientContext, input: FileHandle) async -> ExitStatus {
+    public static func run(context: ClientContext, input: Int32 = STDIN_FILENO) async -> ExitStatus {
         var status = ExitStatus.ok
         var number = 0
-        for line in JSONLineReader(input, maximumLineBytes: maximumLineBytes) {
+        for await line in LineReader(descriptor: input, maximumLineBytes: maximumLineBytes) {
             number += 1
             let failure: CommandFailure
             switch line {
@@ -48,58 +48,6 @@ public enum FriendBatch {
             throw CommandFailure(.dataError, "missing \"\(key.stringValue)\"")
         } catch {
             throw CommandFailure(.dataError, "not a JSON object with \"op\" (a string) and \"email\"")
-        }
-    }
-}
-
-/// Lines from a file handle, read in chunks, each bounded in size.
-struct JSONLineReader: Sequence, IteratorProtocol {
-    enum Line {
-        case text(String)
-        case tooLong
-        case notUTF8
-    }
-
-    private let handle: FileHandle
-    private let maximum: Int
-    private var buffer: [UInt8] = []
-    private var ended = false
-    private var discarding = false
-
-    /// A line as text; bytes that are not UTF-8 are refused rather than replaced (a
-    /// replaced byte could turn a malformed address into a plausible one).
-    static func line(_ bytes: [UInt8]) -> Line {
-        String(validating: bytes, as: UTF8.self).map(Line.text) ?? .notUTF8
-    }
-
-    init(_ handle: FileHandle, maximumLineBytes: Int) {
-        self.handle = handle
-        self.maximum = maximumLineBytes
-    }
-
-    mutating func next() -> Line? {
-        while true {
-            if let newline = buffer.firstIndex(of: 0x0A) {
-                let line = Array(buffer[..<newline])
-                buffer.removeSubrange(...newline)
-                if discarding {
-                    discarding = false
-                    return .tooLong
-                }
-                return Self.line(line)
-            }
-            if buffer.count > maximum {
-                // Keep reading to the end of the line, but not its bytes.
-                buffer.removeAll(keepingCapacity: true)
-                discarding = true
-            }
-            if ended {
-                guard !buffer.isEmpty || discarding else { return nil }
-                defer { buffer.removeAll(); discarding = false }
-                return discarding ? .tooLong : Self.line(buffer)
-            }
-            let chunk = handle.availableData
-            if chunk.isEmpty { ended = true } else { buffer += chunk }
         }
     }
 }

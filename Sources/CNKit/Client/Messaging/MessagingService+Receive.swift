@@ -1,0 +1,264 @@
+import Foundation
+import Synchronization
+import CNProtocol
+import CNCrypto
+import CNStore
+
+extension MessagingService {
+    /// What a relayed MSG turned out to be, for the mailbox acknowledgement.
+    enum Verdict {
+        /// Stored, a duplicate, or refused for good: acknowledge it.
+        case done
+        /// Refused for now (a device key not yet accepted): leave it in the mailbox, so that
+        /// it comes again once the key is accepted.
+        case later
+    }
+
+    /// Opens, checks and applies one relayed MSG, then acknowledges a mailbox item once what
+    /// it carried is stored.
+    func receiveMessage(_ message: RelayedMessage, from client: RelayClient) async {
+        let verdict = accept(message)
+        if message.queued, let id = message.header.id, case .done = verdict {
+            state.withLock { $0.acks.append(id) }
+            scheduleFlush(via: client)
+        }
+    }
+
+    private func accept(_ message: RelayedMessage) -> Verdict {
+        let me = account.email
+        let sid = message.header.sid
+        let device = message.senderKey
+        // Who is talking: the peer of `sid`, or this account (its other devices).
+        let peerEmail: String
+        let selfSid = ConversationID.between(me, me)
+        if sid == selfSid {
+            peerEmail = me.value
+        } else {
+            guard let peer = try? database.peer(sid: sid), peer.state == .friend, !peer.blocked else {
+                report("a message in a conversation with no friend (\(sid.prefix(12))…)", sid: sid, device: device)
+                return .done
+            }
+            peerEmail = peer.email
+        }
+        let sender: String
+        if message.senderHash == me.hash {
+            sender = me.value
+            guard device != account.identity.publicKey.base64,
+                  let own = try? database.ownDevices().first(where: { $0.publicKey == device }) else {
+                report("a message said to come from an unknown device of this account", sid: sid, from: sender, device: device)
+                return .done
+            }
+            guard own.trust == .trusted else {
+                report("a message from this account's device \(device.prefix(12))…, which is not accepted yet (cn-account devices --accept)",
+                       sid: sid, from: sender, device: device)
+                return .later
+            }
+        } else if sid != selfSid, message.senderHash == EmailAddress(peerEmail)?.hash {
+            sender = peerEmail
+            let pinned = (try? database.devices(of: peerEmail))?.first { $0.publicKey == device }
+            guard let pinned, pinned.trust != .retired else {
+                report("a message from a device of \(peerEmail) that is not pinned", sid: sid, from: peerEmail, device: device)
+                return .done
+            }
+            guard pinned.trust == .trusted else {
+                report("a message from a new device of \(peerEmail) that is not accepted yet (cn-friend verify or trust)",
+                       sid: sid, from: peerEmail, device: device)
+                return .later
+            }
+        } else {
+            report("a message whose sender is neither the peer nor this account", sid: sid, device: device)
+            return .done
+        }
+        let origin = PacketOrigin(sid: sid, from: sender, fromDevice: device)
+        guard let payload = message.payloads[account.identity.publicKey.base64] else {
+            report("a message with no payload for this device", sid: sid, from: sender, device: device)
+            return .done
+        }
+        let json: [UInt8]
+        let packet: InnerPacket
+        do {
+            json = try SealedPayload.open(payload, with: try pairwiseKey(device))
+            packet = try InnerPacket.decode(json)
+        } catch {
+            report("a message was refused: \(error)", sid: sid, from: sender, device: device)
+            return .done
+        }
+        do {
+            // The pairwise key is the same both ways: only what this account sealed tells a
+            // payload the relay handed back from one the peer sent.
+            if try database.sentPacket(digest(json)) {
+                report("a reflected message: the relay handed back a packet this account sent", sid: sid, from: sender, device: device)
+                return .done
+            }
+            try apply(packet, origin: origin, peer: peerEmail, queued: message.queued)
+        } catch {
+            report("a message could not be stored: \(error)", sid: sid, from: sender, device: device)
+            return .later
+        }
+        return .done
+    }
+
+    private func apply(_ packet: InnerPacket, origin: PacketOrigin, peer: String, queued: Bool) throws {
+        let fromMe = origin.from == account.email.value
+        switch packet {
+        case .text(let p):
+            try store(id: p.id, text: p.text, replyTo: p.replyTo, sentAt: p.timestamp, origin: origin, peer: peer, queued: queued)
+        case .textChunk(let p):
+            if try database.message(p.id) != nil { return }  // already put together
+            switch try database.addChunk(id: p.id, author: origin.from, index: p.chunkIndex, total: p.totalChunks, text: p.textChunk, now: now()) {
+            case .complete(let parts):
+                try store(id: p.id, text: parts.joined(), replyTo: p.replyTo, sentAt: p.timestamp, origin: origin, peer: peer, queued: queued)
+            case .inconsistent:
+                report("TEXT_CHUNK \(p.id): a chunk count that disagrees with the chunks received", sid: origin.sid, from: origin.from, device: origin.fromDevice)
+            case .incomplete, .duplicate:
+                break
+            }
+        case .edit(let p):
+            guard let target = try authored(p.id, by: origin, stamp: p.timestamp, what: "EDIT") else { return }
+            let event = ClientEvent.edit(EditEvent(id: p.id, origin: origin, text: p.text, ts: p.timestamp))
+            let outcome = try database.updateMessage(target.id, event: event.line, now: now()) { m in
+                guard p.timestamp > (m.editedAt ?? m.sentAt) else { return false }  // an older or repeated edit
+                m.text = p.text
+                m.editedAt = p.timestamp
+                return true
+            }
+            if outcome?.changed == true { events.announce(event) }
+        case .delete(let p):
+            guard let target = try authored(p.id, by: origin, stamp: p.timestamp, what: "DELETE") else { return }
+            let event = ClientEvent.delete(DeleteEvent(id: p.id, origin: origin, ts: p.timestamp))
+            let outcome = try database.updateMessage(target.id, event: event.line, now: now()) { m in
+                m.text = ""
+                m.deletedAt = p.timestamp
+                return true
+            }
+            if outcome?.changed == true { events.announce(event) }
+        case .reaction(let p):
+            guard let target = try database.message(p.messageId), target.sid == origin.sid else {
+                return report("a REACTION to a message not in this conversation", sid: origin.sid, from: origin.from, device: origin.fromDevice)
+            }
+            let event = ClientEvent.reaction(ReactionEvent(id: p.messageId, origin: origin, emoji: p.emoji, action: p.action.rawValue, ts: p.timestamp))
+            if try database.setReaction(messageID: target.id, author: origin.from, emoji: p.emoji, active: p.action == .add,
+                                        at: p.timestamp, event: event.line, now: now()) {
+                events.announce(event)
+            }
+        case .receipt(let p):
+            guard !fromMe else { return }  // receipts are about the peer's devices
+            let status: DeliveryStatus = p.kind == .read ? .read : .delivered
+            var announced: ClientEvent?
+            _ = try database.recordDelivery(ids: p.ids, sid: origin.sid, device: origin.fromDevice, status: status, now: now()) { raised in
+                let event = ClientEvent.receipt(ReceiptEvent(ids: raised, kind: p.kind.rawValue, origin: origin, ts: p.timestamp))
+                announced = event
+                return event.line
+            }
+            if let announced { events.announce(announced) }
+        case .unknown:
+            break  // a newer client's packet, or a service this client does not run
+        }
+    }
+
+    /// Stores a message (once per id) and announces it; queues a delivered receipt to the
+    /// peer for what the peer wrote.
+    private func store(id: String, text: String, replyTo: String?, sentAt: Int64, origin: PacketOrigin, peer: String, queued: Bool) throws {
+        let fromMe = origin.from == account.email.value
+        if let existing = try database.message(id) {
+            // A repeated id is a duplicate (nothing to do) — unless its author differs: then
+            // someone replays an id to overwrite a message, which is refused.
+            if existing.author != origin.from || existing.sid != origin.sid {
+                report("a message reusing the id of another message (\(id))", sid: origin.sid, from: origin.from, device: origin.fromDevice)
+            }
+            return
+        }
+        let to = fromMe ? peer : account.email.value
+        let event = ClientEvent.message(MessageEvent(id: id, origin: origin, to: to, text: text, replyTo: replyTo, ts: sentAt,
+                                                     queued: queued ? true : nil))
+        let record = MessageRecord(id: id, sid: origin.sid, peer: peer, author: origin.from, authorDevice: origin.fromDevice,
+                                   outgoing: fromMe, sentAt: sentAt, storedAt: now(), text: text, replyTo: replyTo,
+                                   status: fromMe ? .stored : .delivered)
+        guard try database.insertMessage(record, event: event.line) else { return }
+        events.announce(event)
+        if !fromMe {
+            state.withLock { $0.receipts[origin.sid, default: []].append(id) }
+            if let client = state.withLock({ $0.client }) { scheduleFlush(via: client) }
+        }
+    }
+
+    /// The message `id` if `origin` may change it: its author, in the same conversation,
+    /// within 24 h of it. Otherwise reported, and nil.
+    private func authored(_ id: String, by origin: PacketOrigin, stamp: Int64, what: String) throws -> MessageRecord? {
+        guard let message = try database.message(id) else {
+            report("\(what) of a message this device does not have (\(id))", sid: origin.sid, from: origin.from, device: origin.fromDevice)
+            return nil
+        }
+        guard message.sid == origin.sid, message.author == origin.from else {
+            report("\(what) of message \(id) by someone who is not its author", sid: origin.sid, from: origin.from, device: origin.fromDevice)
+            return nil
+        }
+        guard message.deletedAt == nil else { return nil }
+        guard stamp - message.sentAt <= Self.editWindow, stamp >= message.sentAt else {
+            report("\(what) of message \(id) outside its 24 hours", sid: origin.sid, from: origin.from, device: origin.fromDevice)
+            return nil
+        }
+        return message
+    }
+
+    // MARK: Acknowledgements and receipts
+
+    /// Sends the pending ACK and receipts a moment from now, in one go (a mailbox of
+    /// thousands of items is acknowledged in a few frames, not one per item).
+    func scheduleFlush(via client: RelayClient) {
+        let first = state.withLock { state -> Bool in
+            defer { state.flushScheduled = true }
+            return !state.flushScheduled
+        }
+        guard first else { return }
+        Task {
+            try? await Task.sleep(for: .milliseconds(20))
+            await self.flushAcknowledgements(via: client)
+        }
+    }
+
+    /// Sends the pending ACK and delivered receipts now.
+    public func flushAcknowledgements(via client: RelayClient) async {
+        let (acks, receipts) = state.withLock { state in
+            defer {
+                state.acks = []
+                state.receipts = [:]
+                state.flushScheduled = false
+            }
+            return (state.acks, state.receipts)
+        }
+        for start in stride(from: 0, to: acks.count, by: 500) {
+            try? await client.send(.ack(AckRequest(ids: Array(acks[start..<min(start + 500, acks.count)]))))
+        }
+        for (sid, ids) in receipts {
+            for start in stride(from: 0, to: ids.count, by: PacketLimits.maximumReceiptIDs) {
+                await sendReceipt(Array(ids[start..<min(start + PacketLimits.maximumReceiptIDs, ids.count)]), kind: .delivered, sid: sid, via: client)
+            }
+        }
+    }
+
+    /// Sends a RECEIPT for messages of conversation `sid` to the peer's trusted devices. Not
+    /// kept in the outbox: a receipt that does not arrive only leaves a status behind.
+    func sendReceipt(_ ids: [String], kind: ReceiptPacket.Kind, sid: String, via client: RelayClient) async {
+        guard let peer = try? database.peer(sid: sid), let devices = try? database.devices(of: peer.email) else { return }
+        do {
+            let json = try InnerPacket.receipt(ReceiptPacket(ids: ids, kind: kind, timestamp: nextTimestamp())).encoded()
+            var payloads: [String: String] = [:]
+            for device in devices where device.trust == .trusted {
+                payloads[device.publicKey] = try SealedPayload.seal(json, with: try pairwiseKey(device.publicKey))
+            }
+            guard !payloads.isEmpty else { return }
+            try await client.send(.message(OutgoingMessage(sid: sid, id: UUID().uuidString.lowercased(), payloads: payloads)))
+        } catch {
+            // Best effort: receipts only move a status on the peer's side.
+        }
+    }
+
+    /// Marks received messages read and sends read receipts for them (`--mark-read`).
+    public func markRead(_ messages: [(id: String, sid: String)], via client: RelayClient) async throws {
+        let marked = Set(try database.markRead(messages.map(\.id)))
+        var bySid: [String: [String]] = [:]
+        for message in messages where marked.contains(message.id) { bySid[message.sid, default: []].append(message.id) }
+        for (sid, ids) in bySid { await sendReceipt(ids, kind: .read, sid: sid, via: client) }
+    }
+}

@@ -1,0 +1,319 @@
+import Foundation
+import Synchronization
+import CNProtocol
+import CNCrypto
+import CNStore
+
+extension MessagingService {
+    // MARK: Sending
+
+    /// Seals `request` for every trusted device of the peer and every accepted other device
+    /// of this account, keeps it in the outbox (claimed by this process), and sends it if
+    /// `client` is connected. The ticket says what to watch.
+    public func submit(_ request: OutgoingRequest, via client: RelayClient?) async throws -> SendTicket {
+        let (ticket, items) = try prepare(request)
+        if let client {
+            await waitForWindow()
+            await transmit(items, via: client, watched: true)
+        }
+        return ticket
+    }
+
+    /// Builds, seals and queues the packets of `request`.
+    func prepare(_ request: OutgoingRequest) throws -> (SendTicket, [OutboxItem]) {
+        let me = account.email
+        let peer = request.to
+        guard peer != me else { throw ClientError(.badRequest, "you cannot send messages to yourself") }
+        guard let record = try database.peer(peer.value), record.state == .friend else {
+            throw ClientError(.notAllowed, "\(peer.value) is not a friend (send a friend request first: cn-friend request \(peer.value))")
+        }
+        guard !record.blocked else { throw ClientError(.notAllowed, "\(peer.value) is blocked (cn-friend unblock \(peer.value))") }
+        let sid = record.sid
+        let devices = try database.devices(of: peer.value)
+        let peerDevices = devices.filter { $0.trust == .trusted }.map(\.publicKey)
+        let heldBack = devices.filter { $0.trust == .unconfirmed }.map(\.publicKey)
+        guard !peerDevices.isEmpty else {
+            throw ClientError(.notAllowed, "no trusted device key for \(peer.value): accept its new keys first (`cn-friend trust` or `verify`)")
+        }
+        let ownDevices = try database.ownDevices().filter { $0.trust == .trusted }.map(\.publicKey)
+        let stamp = nextTimestamp()
+        let created = now()
+
+        var packets: [(itemID: String, packet: InnerPacket)] = []
+        var message: MessageRecord?
+        let id: String
+        switch request {
+        case .text(_, let text, let replyTo):
+            guard !text.isEmpty else { throw ClientError(.badRequest, "an empty message") }
+            if let replyTo { try checkID(replyTo, "replyTo") }
+            id = UUID().uuidString.lowercased()
+            let parts = Self.chunks(of: text)
+            guard parts.count <= PacketLimits.maximumChunks else {
+                throw ClientError(.badRequest, "a message of more than \(PacketLimits.maximumChunks * PacketLimits.textChunkCharacters) characters")
+            }
+            if parts.count == 1 {
+                packets = [(id, .text(TextPacket(id: id, text: text, timestamp: stamp, replyTo: replyTo)))]
+            } else {
+                packets = parts.enumerated().map { index, part in
+                    ("\(id)#\(index)", .textChunk(TextChunkPacket(id: id, chunkIndex: index, totalChunks: parts.count, textChunk: part,
+                                                                 timestamp: stamp, replyTo: replyTo)))
+                }
+            }
+            message = MessageRecord(id: id, sid: sid, peer: peer.value, author: me.value, authorDevice: account.identity.publicKey.base64,
+                                    outgoing: true, sentAt: stamp, storedAt: created, text: text, replyTo: replyTo, status: .queued)
+        case .edit(_, let target, let text):
+            guard !text.isEmpty else { throw ClientError(.badRequest, "an edit needs the new text (to remove a message, delete it)") }
+            try ownMessage(target, sid: sid, stamp: stamp, what: "edit")
+            id = target
+            try database.updateMessage(target, event: nil, now: created) { m in
+                guard stamp > (m.editedAt ?? m.sentAt) else { return false }
+                m.text = text
+                m.editedAt = stamp
+                return true
+            }
+            packets = [(UUID().uuidString.lowercased(), .edit(EditPacket(id: target, text: text, timestamp: stamp)))]
+        case .delete(_, let target):
+            try ownMessage(target, sid: sid, stamp: stamp, what: "delete")
+            id = target
+            try database.updateMessage(target, event: nil, now: created) { m in
+                m.text = ""
+                m.deletedAt = stamp
+                return true
+            }
+            packets = [(UUID().uuidString.lowercased(), .delete(DeletePacket(id: target, timestamp: stamp)))]
+        case .react(_, let target, let emoji, let remove):
+            try checkID(target, "message id")
+            guard !emoji.isEmpty, emoji.utf8.count <= PacketLimits.maximumEmojiLength else {
+                throw ClientError(.badRequest, "a reaction is 1 to \(PacketLimits.maximumEmojiLength) bytes of text")
+            }
+            guard let reacted = try database.message(target), reacted.sid == sid else {
+                throw ClientError(.badRequest, "no message \(target) in the conversation with \(peer.value)")
+            }
+            id = target
+            _ = try database.setReaction(messageID: target, author: me.value, emoji: emoji, active: !remove, at: stamp, event: nil, now: created)
+            packets = [(UUID().uuidString.lowercased(),
+                        .reaction(ReactionPacket(messageId: target, emoji: emoji, action: remove ? .remove : .add, timestamp: stamp)))]
+        }
+
+        var items: [OutboxItem] = []
+        var digests: [[UInt8]] = []
+        for (itemID, packet) in packets {
+            let json = try packet.encoded()
+            digests.append(digest(json))
+            for device in peerDevices + ownDevices {
+                items.append(OutboxItem(itemID: itemID, device: device, sid: sid, messageID: message?.id,
+                                        payload: try SealedPayload.seal(json, with: try pairwiseKey(device)), createdAt: created))
+            }
+        }
+        try database.enqueue(items, message: message, digests: digests, owner: owner, lease: Self.claimLease, now: created)
+        let ticket = SendTicket(op: request.op, id: id, sid: sid, to: peer.value, itemIDs: packets.map(\.itemID),
+                                peerDevices: peerDevices, ownDevices: ownDevices, heldBack: heldBack)
+        return (ticket, items)
+    }
+
+    /// Checks that `id` names a message this account wrote in `sid`, not deleted, recent
+    /// enough to change.
+    private func ownMessage(_ id: String, sid: String, stamp: Int64, what: String) throws {
+        try checkID(id, "message id")
+        guard let message = try database.message(id), message.sid == sid else {
+            throw ClientError(.badRequest, "no message \(id) in this conversation")
+        }
+        guard message.outgoing, message.author == account.email.value else {
+            throw ClientError(.notAllowed, "only its author can \(what) message \(id)")
+        }
+        guard message.deletedAt == nil else { throw ClientError(.notAllowed, "message \(id) was deleted") }
+        guard stamp - message.sentAt <= Self.editWindow else {
+            throw ClientError(.notAllowed, "message \(id) is more than 24 hours old: it can no longer be changed")
+        }
+    }
+
+    private func checkID(_ id: String, _ what: String) throws {
+        guard !id.isEmpty, id.utf8.count <= PacketLimits.maximumIDLength else { throw ClientError(.badRequest, "a bad \(what)") }
+    }
+
+    /// `text` in parts of at most 12,000 characters (PROTOCOL §7).
+    static func chunks(of text: String) -> [String] {
+        guard text.count > PacketLimits.textChunkCharacters else { return [text] }
+        var parts: [String] = []
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            let end = rest.index(rest.startIndex, offsetBy: PacketLimits.textChunkCharacters, limitedBy: rest.endIndex) ?? rest.endIndex
+            parts.append(String(rest[..<end]))
+            rest = rest[end...]
+        }
+        return parts
+    }
+
+    // MARK: The outbox on the wire
+
+    /// Sends claimed items, one MSG per item (split when the payloads of a large fan-out
+    /// would pass the relay's 409,600-character limit), asking for DELIVERED.
+    func transmit(_ items: [OutboxItem], via client: RelayClient, watched: Bool) async {
+        var order: [String] = []
+        var groups: [String: [OutboxItem]] = [:]
+        for item in items {
+            if groups[item.itemID] == nil { order.append(item.itemID) }
+            groups[item.itemID, default: []].append(item)
+        }
+        for itemID in order {
+            let group = groups[itemID]!
+            var frames: [[String: String]] = [[:]]
+            var size = 0
+            for item in group {
+                if size + item.payload.utf8.count > ProtocolLimits.maxMessagePayloadCharacters, !frames[frames.count - 1].isEmpty {
+                    frames.append([:])
+                    size = 0
+                }
+                frames[frames.count - 1][item.device] = item.payload
+                size += item.payload.utf8.count
+            }
+            state.withLock { state in
+                var flight = state.inFlight[itemID] ?? InFlight(sid: group[0].sid, messageID: group[0].messageID, framesLeft: 0, watched: watched)
+                flight.framesLeft = frames.count
+                flight.watched = flight.watched || watched
+                state.inFlight[itemID] = flight
+            }
+            for payloads in frames {
+                do {
+                    try await client.send(.message(OutgoingMessage(sid: group[0].sid, id: itemID, confirm: true, payloads: payloads)))
+                } catch {
+                    // The connection went: the items stay in the outbox, claimed by this
+                    // process, and go again when it is back (SESSION_LIST) or after the lease.
+                    state.withLock { _ = $0.inFlight.removeValue(forKey: itemID) }
+                    return
+                }
+            }
+        }
+    }
+
+    /// Sends what the outbox holds for `devices` (all devices when nil) that no other
+    /// process has claimed.
+    func flush(devices: Set<String>?, via client: RelayClient) async {
+        guard !state.withLock({ $0.stopped }) else { return }
+        do {
+            let items = try database.claimOutbox(owner: owner, devices: devices, now: now(), lease: Self.claimLease)
+            guard !items.isEmpty else { return }
+            // Items being watched by this process keep their watch.
+            await transmit(items, via: client, watched: false)
+        } catch {
+            report("the outbox could not be read: \(error)")
+        }
+    }
+
+    /// Waits while too many items are on their way: 256 normally, 1 once the relay has
+    /// asked this connection to slow down (so that resent items keep their order).
+    func waitForWindow() async {
+        while true {
+            let generation = changed.generation
+            let (count, limit, stopped) = state.withLock { ($0.inFlight.count, $0.throttled ? 1 : 256, $0.stopped) }
+            if count < limit || stopped { return }
+            await changed.wait(after: generation, limit: .seconds(1))
+        }
+    }
+
+    /// The relay's DELIVERED / DELIVERED_FAILED for an item.
+    func settle(_ notice: DeliveryNotice) {
+        guard let itemID = notice.id else { return }
+        let finished = state.withLock { state -> InFlight? in
+            guard var flight = state.inFlight[itemID] else { return nil }
+            flight.report.delivered += notice.report.delivered
+            flight.report.stored += notice.report.stored
+            flight.report.offline += notice.report.offline
+            flight.framesLeft -= 1
+            if flight.framesLeft > 0 {
+                state.inFlight[itemID] = flight
+                return nil
+            }
+            state.inFlight[itemID] = nil
+            if flight.watched { state.outcomes[itemID] = .settled(flight.report) }
+            return flight
+        }
+        guard let finished else { return }
+        do {
+            try database.settle(itemID: itemID, owner: owner, delivered: finished.report.delivered, stored: finished.report.stored,
+                                offline: finished.report.offline, now: now())
+        } catch {
+            report("the outbox could not be updated: \(error)")
+        }
+        if !finished.watched, let messageID = finished.messageID { announceDelivery(of: messageID, sid: finished.sid) }
+        changed.notify()
+    }
+
+    /// A `delivered` event for a message the outbox sent on its own (a flush).
+    private func announceDelivery(of messageID: String, sid: String) {
+        guard let message = try? database.message(messageID), let deliveries = try? database.deliveries(of: messageID) else { return }
+        let delivered = deliveries.filter { $0.value >= .delivered }.keys.sorted()
+        let stored = deliveries.filter { $0.value == .stored }.keys.sorted()
+        let pending = (try? database.pendingDevices(of: messageID)) ?? []
+        events.report(.delivered(DeliveryEvent(id: messageID, sid: sid, to: message.peer, status: message.status.name,
+                                               delivered: delivered, stored: stored, pending: pending, ts: now())))
+    }
+
+    /// An ERROR about an item: `rate_limited` sends it again after a pause (one at a time
+    /// from then on); anything else means the relay will not take it, and it leaves the outbox.
+    func failed(itemID: String, _ body: ErrorBody, via client: RelayClient) async {
+        guard let flight = state.withLock({ $0.inFlight[itemID] }) else { return }
+        if body.code == .rateLimited {
+            state.withLock { $0.throttled = true }
+            Task {
+                try? await Task.sleep(for: .milliseconds(Int.random(in: 50...150)))
+                guard let items = try? self.database.claimOutbox(owner: self.owner, itemIDs: [itemID], now: self.now(), lease: Self.claimLease),
+                      !items.isEmpty else { return }
+                await self.transmit(items, via: client, watched: flight.watched)
+            }
+            return
+        }
+        state.withLock { state in
+            state.inFlight[itemID] = nil
+            if flight.watched { state.outcomes[itemID] = .failed(ClientError.relay(body)) }
+        }
+        try? database.dropOutbox(itemID: itemID)
+        if !flight.watched { report("the relay refused an outbox item for \(flight.sid): \(body.message) (\(body.code.rawValue))", sid: flight.sid) }
+        changed.notify()
+    }
+
+    // MARK: Results
+
+    /// The result of `ticket` once every item has been answered; nil while one is on its way.
+    /// With `final`, items not answered count as queued. Throws the relay's refusal.
+    public func result(for ticket: SendTicket, final: Bool) throws -> SendResult? {
+        var reports: [DeliveryReport] = []
+        for itemID in ticket.itemIDs {
+            switch state.withLock({ $0.outcomes[itemID] }) {
+            case .settled(let report): reports.append(report)
+            case .failed(let error): throw error
+            case nil:
+                guard final else { return nil }
+                reports.append(DeliveryReport())
+            }
+        }
+        // A device has the message when it has every item of it (a long text's every part).
+        func all(_ list: KeyPath<DeliveryReport, [String]>, _ device: String) -> Bool { reports.allSatisfy { $0[keyPath: list].contains(device) } }
+        let devices = ticket.peerDevices + ticket.ownDevices
+        let delivered = devices.filter { all(\.delivered, $0) }
+        let stored = devices.filter { d in !delivered.contains(d) && reports.allSatisfy { $0.delivered.contains(d) || $0.stored.contains(d) } }
+        let pending = devices.filter { !delivered.contains($0) && !stored.contains($0) }
+        let peer = Set(ticket.peerDevices)
+        let status: DeliveryStatus = delivered.contains(where: peer.contains) ? .delivered : stored.contains(where: peer.contains) ? .stored : .queued
+        return SendResult(op: ticket.op == "text" ? nil : ticket.op, id: ticket.id, sid: ticket.sid, to: ticket.to, status: status.name,
+                          delivered: delivered, stored: stored, pending: pending,
+                          unconfirmed: ticket.heldBack.isEmpty ? nil : ticket.heldBack)
+    }
+
+    /// Waits until the result of `ticket` is known or `deadline` passes, then returns it
+    /// (queued parts as queued).
+    public func awaitResult(for ticket: SendTicket, until deadline: ContinuousClock.Instant) async throws -> SendResult {
+        while true {
+            let generation = changed.generation
+            if let result = try result(for: ticket, final: false) { return result }
+            let left = deadline - .now
+            if left <= .zero || state.withLock({ $0.stopped }) { return try result(for: ticket, final: true)! }
+            await changed.wait(after: generation, limit: min(left, .seconds(1)))
+        }
+    }
+
+    /// Forgets the outcomes of a ticket that has been reported.
+    public func forget(_ ticket: SendTicket) {
+        state.withLock { state in for id in ticket.itemIDs { state.outcomes[id] = nil } }
+    }
+}

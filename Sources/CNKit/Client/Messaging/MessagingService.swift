@@ -1,0 +1,134 @@
+import Foundation
+import Synchronization
+import Crypto
+import CNProtocol
+import CNCrypto
+import CNStore
+
+/// The messaging service (PROTOCOL §5.6, §6.3, §7, §7.3): seals what this account sends into
+/// the outbox and sends it, settles the outbox with the relay's DELIVERED notes, resends to
+/// devices that come online, and opens, checks and stores what arrives.
+///
+/// Several processes of one account may run it at once (a `cn-recv --follow` agent and any
+/// number of `cn-send`): each outbox item is sent by the process holding its claim in the
+/// database, received messages are stored once by id, and every event is logged once.
+public final class MessagingService: FrameService {
+    /// The account this service works for.
+    public let account: Account
+    /// Its database.
+    public let database: AccountDatabase
+    let events: EventReporter
+    /// Milliseconds since 1970 (a parameter so that tests can set the clock).
+    let now: @Sendable () -> Int64
+    /// This process's name on outbox claims.
+    let owner: String
+    let changed = ChangeSignal()
+    let state = Mutex(State())
+
+    /// How long an outbox claim lasts: a process that dies leaves its items to others after it.
+    static let claimLease: Int64 = 60_000
+    /// Edits and deletes are honoured this long after the message (PROTOCOL §7).
+    static let editWindow: Int64 = 24 * 3_600_000
+
+    /// The service's in-memory state.
+    struct State {
+        /// Pairwise keys by device key (an ECDH each; messages reuse them).
+        var keys: [String: SymmetricKey] = [:]
+        /// The last timestamp given to an outgoing packet (kept strictly increasing, so
+        /// messages sent in one millisecond keep their order).
+        var lastTimestamp: Int64 = 0
+        /// Items this process sent and has not heard back about, by MSG id.
+        var inFlight: [String: InFlight] = [:]
+        /// Outcomes of the items a caller watches (``SendTicket``), by MSG id.
+        var outcomes: [String: ItemOutcome] = [:]
+        /// Mailbox items stored and not yet acknowledged.
+        var acks: [String] = []
+        /// Delivered receipts to send, per conversation.
+        var receipts: [String: [String]] = [:]
+        var flushScheduled = false
+        /// The relay answered `rate_limited`: send one item at a time from now on.
+        var throttled = false
+        var stopped = false
+        var client: RelayClient?
+    }
+
+    /// An item on its way.
+    struct InFlight {
+        var sid: String
+        var messageID: String?
+        /// MSG frames it went out in (a large fan-out is split) that have not been answered.
+        var framesLeft: Int
+        var report = DeliveryReport()
+        /// A caller watches it (its result line reports it; no `delivered` event).
+        var watched: Bool
+    }
+
+    /// What became of an item.
+    enum ItemOutcome: Sendable {
+        case settled(DeliveryReport)
+        case failed(ClientError)
+    }
+
+    public init(account: Account, database: AccountDatabase, events: EventReporter,
+                now: @escaping @Sendable () -> Int64 = SessionService.wallClock) {
+        self.account = account
+        self.database = database
+        self.events = events
+        self.now = now
+        var random = SystemRandomNumberGenerator()
+        owner = "\(getpid())-\(String(random.next(), radix: 36))"
+    }
+
+    // MARK: Frames
+
+    public func receive(_ frame: RelayFrame, from client: RelayClient) async {
+        state.withLock { $0.client = client }
+        switch frame {
+        case .message(let message): await receiveMessage(message, from: client)
+        case .delivered(let notice), .deliveryFailed(let notice): settle(notice)
+        case .error(let id?, let body): await failed(itemID: id, body, via: client)
+        case .sessionList:
+            // Signed in (again): everything this account still owes the relay goes now.
+            await flush(devices: nil, via: client)
+        case .peerOnline(_, let online):
+            await flush(devices: [online.devicePublicKey], via: client)
+        default:
+            break
+        }
+    }
+
+    /// Gives up this process's outbox claims (it is ending), so another process of the
+    /// account sends what is left at once instead of after the lease.
+    public func stop() {
+        state.withLock { $0.stopped = true }
+        try? database.releaseClaims(owner: owner)
+        changed.notify()
+    }
+
+    // MARK: Keys and clocks
+
+    /// K(me, device), computed once per device.
+    func pairwiseKey(_ device: String) throws -> SymmetricKey {
+        if let key = state.withLock({ $0.keys[device] }) { return key }
+        guard let peer = DevicePublicKey(base64: device) else { throw ClientError(.protocolViolation, "an invalid device key") }
+        let key = try account.identity.pairwiseKey(with: peer)
+        state.withLock { $0.keys[device] = key }
+        return key
+    }
+
+    /// A timestamp for an outgoing packet: the clock, but always after the previous one.
+    func nextTimestamp() -> Int64 {
+        let clock = now()
+        return state.withLock { state in
+            state.lastTimestamp = max(clock, state.lastTimestamp + 1)
+            return state.lastTimestamp
+        }
+    }
+
+    func report(_ reason: String, sid: String? = nil, from: String? = nil, device: String? = nil) {
+        events.report(.rejected(RejectedEvent(reason, sid: sid, from: from, fromDevice: device, ts: now())))
+    }
+}
+
+/// SHA-256 of bytes, as bytes.
+func digest(_ bytes: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: bytes)) }

@@ -1,0 +1,239 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The plaintext inside a sealed MSG payload (PROTOCOL §7):
+/// `{"t":"MSG","data":{"type":TYPE,…}}`. One case per type this client understands;
+/// anything else decodes as ``unknown(_:)`` and is ignored by the receiver.
+public enum InnerPacket: Sendable, Equatable {
+    case text(TextPacket)
+    case textChunk(TextChunkPacket)
+    case edit(EditPacket)
+    case delete(DeletePacket)
+    case reaction(ReactionPacket)
+    case receipt(ReceiptPacket)
+    /// A type this client does not know (a newer client's, a file or call packet before
+    /// those services exist): ignored.
+    case unknown(String)
+
+    /// The `data.type` of each case.
+    public var type: String {
+        switch self {
+        case .text: "TEXT"
+        case .textChunk: "TEXT_CHUNK"
+        case .edit: "EDIT"
+        case .delete: "DELETE"
+        case .reaction: "REACTION"
+        case .receipt: "RECEIPT"
+        case .unknown(let type): type
+        }
+    }
+}
+
+/// Why an inner packet was refused.
+public struct PacketError: Error, Equatable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The limits an inner packet's fields are held to.
+public enum PacketLimits {
+    /// Text longer than this many characters travels as TEXT_CHUNK packets (PROTOCOL §7).
+    public static let textChunkCharacters = 12_000
+    /// The most chunks one message may have (a 2 MiB message in 12,000-character chunks).
+    public static let maximumChunks = 512
+    /// The longest message or packet id.
+    public static let maximumIDLength = 128
+    /// The longest reaction.
+    public static let maximumEmojiLength = 64
+    /// The most message ids one receipt names.
+    public static let maximumReceiptIDs = 1_000
+}
+
+/// TEXT: a message.
+public struct TextPacket: Codable, Sendable, Equatable {
+    public var id: String
+    public var text: String
+    /// The author's clock, milliseconds since 1970.
+    public var timestamp: Int64
+    public var replyTo: String?
+    public init(id: String, text: String, timestamp: Int64, replyTo: String? = nil) {
+        self.id = id
+        self.text = text
+        self.timestamp = timestamp
+        self.replyTo = replyTo
+    }
+}
+
+/// TEXT_CHUNK: one part of a text over 12,000 characters.
+public struct TextChunkPacket: Codable, Sendable, Equatable {
+    public var id: String
+    public var chunkIndex: Int
+    public var totalChunks: Int
+    public var textChunk: String
+    public var timestamp: Int64
+    public var replyTo: String?
+    public init(id: String, chunkIndex: Int, totalChunks: Int, textChunk: String, timestamp: Int64, replyTo: String? = nil) {
+        self.id = id
+        self.chunkIndex = chunkIndex
+        self.totalChunks = totalChunks
+        self.textChunk = textChunk
+        self.timestamp = timestamp
+        self.replyTo = replyTo
+    }
+}
+
+/// EDIT: new text for message `id` (its author's devices only, within 24 h).
+public struct EditPacket: Codable, Sendable, Equatable {
+    public var id: String
+    public var text: String
+    public var timestamp: Int64
+    public init(id: String, text: String, timestamp: Int64) {
+        self.id = id
+        self.text = text
+        self.timestamp = timestamp
+    }
+}
+
+/// DELETE: message `id` deleted for everyone (its author only, within 24 h).
+public struct DeletePacket: Codable, Sendable, Equatable {
+    public var id: String
+    public var timestamp: Int64
+    public init(id: String, timestamp: Int64) {
+        self.id = id
+        self.timestamp = timestamp
+    }
+}
+
+/// REACTION: an emoji added to or removed from message `messageId`.
+public struct ReactionPacket: Codable, Sendable, Equatable {
+    public enum Action: String, Codable, Sendable { case add, remove }
+    public var messageId: String
+    public var emoji: String
+    public var action: Action
+    public var timestamp: Int64
+    public init(messageId: String, emoji: String, action: Action, timestamp: Int64) {
+        self.messageId = messageId
+        self.emoji = emoji
+        self.action = action
+        self.timestamp = timestamp
+    }
+}
+
+/// RECEIPT: the recipient's device has (`delivered`) or showed (`read`) messages `ids`.
+public struct ReceiptPacket: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable { case delivered, read }
+    public var ids: [String]
+    public var kind: Kind
+    public var timestamp: Int64
+    public init(ids: [String], kind: Kind, timestamp: Int64) {
+        self.ids = ids
+        self.kind = kind
+        self.timestamp = timestamp
+    }
+}
+
+extension InnerPacket {
+    private struct Envelope<Body: Encodable>: Encodable {
+        var t = "MSG"
+        var data: Body
+    }
+
+    /// A body with its `type` first-class: `{"type":…, fields…}`.
+    private struct Typed<Body: Encodable>: Encodable {
+        var type: String
+        var body: Body
+        func encode(to encoder: any Encoder) throws {
+            try body.encode(to: encoder)
+            var c = encoder.container(keyedBy: TypeKey.self)
+            try c.encode(type, forKey: .type)
+        }
+    }
+
+    private enum TypeKey: String, CodingKey { case type }
+    private enum EnvelopeKey: String, CodingKey { case t, data }
+
+    /// The packet as compact JSON, ready to seal.
+    public func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func wrap(_ body: some Encodable) throws -> [UInt8] { Array(try encoder.encode(Envelope(data: Typed(type: type, body: body)))) }
+        switch self {
+        case .text(let p): return try wrap(p)
+        case .textChunk(let p): return try wrap(p)
+        case .edit(let p): return try wrap(p)
+        case .delete(let p): return try wrap(p)
+        case .reaction(let p): return try wrap(p)
+        case .receipt(let p): return try wrap(p)
+        case .unknown: throw PacketError("an unknown packet cannot be sent")
+        }
+    }
+
+    /// Decodes and checks an opened payload. Unknown types decode as ``unknown(_:)``; a known
+    /// type with missing, mistyped or out-of-bounds fields is a ``PacketError``.
+    public static func decode(_ json: [UInt8]) throws(PacketError) -> InnerPacket {
+        let data = Data(json)
+        let decoder = JSONDecoder()
+        let type: String
+        do {
+            let outer = try decoder.decode(Outer.self, from: data)
+            type = outer.data.type
+        } catch {
+            throw PacketError("not an inner packet {\"t\":\"MSG\",\"data\":{\"type\":…}}")
+        }
+        func body<T: Decodable>(_: T.Type) throws(PacketError) -> T {
+            do { return try decoder.decode(Body<T>.self, from: data).data } catch {
+                throw PacketError("a malformed \(type) packet")
+            }
+        }
+        let packet: InnerPacket
+        switch type {
+        case "TEXT": packet = .text(try body(TextPacket.self))
+        case "TEXT_CHUNK": packet = .textChunk(try body(TextChunkPacket.self))
+        case "EDIT": packet = .edit(try body(EditPacket.self))
+        case "DELETE": packet = .delete(try body(DeletePacket.self))
+        case "REACTION": packet = .reaction(try body(ReactionPacket.self))
+        case "RECEIPT": packet = .receipt(try body(ReceiptPacket.self))
+        default: return .unknown(String(type.prefix(64)))
+        }
+        try packet.validate()
+        return packet
+    }
+
+    private struct Outer: Decodable {
+        struct Typed: Decodable { var type: String }
+        var data: Typed
+    }
+
+    private struct Body<T: Decodable>: Decodable { var data: T }
+
+    /// The bounds of PROTOCOL §7 and ``PacketLimits``.
+    func validate() throws(PacketError) {
+        func id(_ value: String, _ what: String) throws(PacketError) {
+            guard !value.isEmpty, value.utf8.count <= PacketLimits.maximumIDLength else { throw PacketError("\(type): a bad \(what)") }
+        }
+        switch self {
+        case .text(let p):
+            try id(p.id, "id")
+            if let reply = p.replyTo { try id(reply, "replyTo") }
+        case .textChunk(let p):
+            try id(p.id, "id")
+            if let reply = p.replyTo { try id(reply, "replyTo") }
+            guard (1...PacketLimits.maximumChunks).contains(p.totalChunks), (0..<p.totalChunks).contains(p.chunkIndex) else {
+                throw PacketError("TEXT_CHUNK: chunk \(p.chunkIndex) of \(p.totalChunks) is out of range")
+            }
+            guard p.textChunk.count <= PacketLimits.textChunkCharacters else { throw PacketError("TEXT_CHUNK: a chunk over \(PacketLimits.textChunkCharacters) characters") }
+        case .edit(let p): try id(p.id, "id")
+        case .delete(let p): try id(p.id, "id")
+        case .reaction(let p):
+            try id(p.messageId, "messageId")
+            guard !p.emoji.isEmpty, p.emoji.utf8.count <= PacketLimits.maximumEmojiLength else { throw PacketError("REACTION: a bad emoji") }
+        case .receipt(let p):
+            guard !p.ids.isEmpty, p.ids.count <= PacketLimits.maximumReceiptIDs else { throw PacketError("RECEIPT: no ids, or too many") }
+            for value in p.ids { try id(value, "id") }
+        case .unknown: break
+        }
+    }
+}

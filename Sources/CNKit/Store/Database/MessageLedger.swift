@@ -1,0 +1,510 @@
+import Foundation
+import GRDB
+
+/// How far a message got (PROTOCOL §7.1), per device and for the message as a whole (the
+/// furthest any of the peer's devices got).
+public enum DeliveryStatus: Int, Codable, Sendable, Comparable, CaseIterable {
+    /// Kept here: the relay has not taken it (unreachable, mailbox off or full).
+    case queued = 0
+    /// The relay's mailbox holds it for an offline device (§7.1's "pending").
+    case stored = 1
+    /// A device has it (relay DELIVERED, or a RECEIPT).
+    case delivered = 2
+    /// A device showed it (RECEIPT read).
+    case read = 3
+
+    public static func < (a: DeliveryStatus, b: DeliveryStatus) -> Bool { a.rawValue < b.rawValue }
+
+    /// The name used in output lines.
+    public var name: String {
+        switch self {
+        case .queued: "queued"
+        case .stored: "stored"
+        case .delivered: "delivered"
+        case .read: "read"
+        }
+    }
+}
+
+/// A message of a conversation, sent or received, as the account database keeps it. The
+/// text is sealed under the database key at rest; ids, times and status stay plain.
+public struct MessageRecord: Sendable, Equatable {
+    /// The message id (the TEXT packet's, a UUID).
+    public var id: String
+    public var sid: String
+    /// The other member of the conversation.
+    public var peer: String
+    /// Who wrote it (this account or the peer).
+    public var author: String
+    /// The device it was written on.
+    public var authorDevice: String
+    /// Written by this account (on this device or another of its devices).
+    public var outgoing: Bool
+    /// The author's clock, milliseconds since 1970.
+    public var sentAt: Int64
+    /// When this device stored it.
+    public var storedAt: Int64
+    public var text: String
+    public var replyTo: String?
+    public var editedAt: Int64?
+    public var deletedAt: Int64?
+    public var status: DeliveryStatus
+
+    public init(id: String, sid: String, peer: String, author: String, authorDevice: String, outgoing: Bool, sentAt: Int64,
+                storedAt: Int64, text: String, replyTo: String? = nil, editedAt: Int64? = nil, deletedAt: Int64? = nil,
+                status: DeliveryStatus) {
+        self.id = id
+        self.sid = sid
+        self.peer = peer
+        self.author = author
+        self.authorDevice = authorDevice
+        self.outgoing = outgoing
+        self.sentAt = sentAt
+        self.storedAt = storedAt
+        self.text = text
+        self.replyTo = replyTo
+        self.editedAt = editedAt
+        self.deletedAt = deletedAt
+        self.status = status
+    }
+}
+
+/// One sealed payload waiting to reach one device (PROTOCOL §7.3): the outbox row.
+public struct OutboxItem: Sendable, Equatable {
+    /// The MSG frame id (the relay echoes it on DELIVERED).
+    public var itemID: String
+    /// The recipient device key.
+    public var device: String
+    public var sid: String
+    /// The message whose delivery status this item moves, if it carries one.
+    public var messageID: String?
+    /// The payload sealed for ``device``.
+    public var payload: String
+    public var createdAt: Int64
+
+    public init(itemID: String, device: String, sid: String, messageID: String?, payload: String, createdAt: Int64) {
+        self.itemID = itemID
+        self.device = device
+        self.sid = sid
+        self.messageID = messageID
+        self.payload = payload
+        self.createdAt = createdAt
+    }
+}
+
+/// What storing one TEXT_CHUNK gave.
+public enum ChunkOutcome: Sendable, Equatable {
+    /// Stored; more chunks are missing.
+    case incomplete
+    /// The last missing chunk: the whole text's parts, in order (the chunks are gone).
+    case complete([String])
+    /// This chunk was already here.
+    case duplicate
+    /// Its count disagrees with the chunks already stored for the message.
+    case inconsistent
+}
+
+/// The tables of the messaging service (migration v3).
+enum MessageLedgerSchema {
+    static func create(_ db: Database) throws {
+        try db.create(table: "message") { t in
+            t.primaryKey("id", .text)
+            t.column("sid", .text).notNull()
+            t.column("peer", .text).notNull()
+            t.column("author", .text).notNull()
+            t.column("authorDevice", .text).notNull()
+            t.column("outgoing", .boolean).notNull()
+            t.column("sentAt", .integer).notNull()
+            t.column("storedAt", .integer).notNull()
+            t.column("body", .blob).notNull()
+            t.column("replyTo", .text)
+            t.column("editedAt", .integer)
+            t.column("deletedAt", .integer)
+            t.column("status", .integer).notNull()
+        }
+        try db.create(index: "message_by_peer", on: "message", columns: ["peer", "sentAt"])
+        try db.create(index: "message_by_time", on: "message", columns: ["sentAt"])
+        // Per-device delivery of outgoing messages.
+        try db.create(table: "delivery") { t in
+            t.column("messageId", .text).notNull()
+            t.column("device", .text).notNull()
+            t.column("status", .integer).notNull()
+            t.column("at", .integer).notNull()
+            t.primaryKey(["messageId", "device"])
+        }
+        try db.create(table: "reaction") { t in
+            t.column("messageId", .text).notNull()
+            t.column("author", .text).notNull()
+            t.column("emoji", .text).notNull()
+            t.column("active", .boolean).notNull()
+            t.column("at", .integer).notNull()
+            t.primaryKey(["messageId", "author", "emoji"])
+        }
+        try db.create(table: "outbox") { t in
+            t.column("itemId", .text).notNull()
+            t.column("device", .text).notNull()
+            t.column("sid", .text).notNull()
+            t.column("messageId", .text)
+            t.column("payload", .text).notNull()
+            t.column("createdAt", .integer).notNull()
+            t.column("claimedBy", .text)
+            t.column("claimedUntil", .integer)
+            t.primaryKey(["itemId", "device"])
+        }
+        try db.create(index: "outbox_by_device", on: "outbox", columns: ["device"])
+        try db.create(table: "textChunk") { t in
+            t.column("id", .text).notNull()
+            t.column("author", .text).notNull()
+            t.column("chunkIndex", .integer).notNull()
+            t.column("totalChunks", .integer).notNull()
+            t.column("body", .blob).notNull()
+            t.column("at", .integer).notNull()
+            t.primaryKey(["id", "author", "chunkIndex"])
+        }
+        // Digests of the inner packets this account sealed: a payload the relay hands back
+        // as if a peer had sent it is recognised by them (the pairwise key is the same both ways).
+        try db.create(table: "sentPacket") { t in
+            t.primaryKey("digest", .blob)
+            t.column("at", .integer).notNull()
+        }
+        // The account's event log, read by `cn-recv` through the `recvCursor` setting.
+        try db.create(table: "event") { t in
+            t.autoIncrementedPrimaryKey("seq")
+            t.column("at", .integer).notNull()
+            t.column("body", .blob).notNull()
+        }
+    }
+}
+
+extension AccountDatabase {
+    private static let bodyColumn = "message.body"
+    private static let chunkColumn = "textChunk.body"
+    private static let eventColumn = "event.body"
+
+    private struct Body: Codable { var text: String }
+
+    // MARK: Messages
+
+    /// Stores a message unless one with its id exists; returns whether it was stored.
+    /// `event`, the event line announcing it, is logged in the same transaction.
+    @discardableResult
+    public func insertMessage(_ message: MessageRecord, event: [UInt8]?) throws -> Bool {
+        let body = try seal(Body(text: message.text), column: Self.bodyColumn)
+        let eventBody = try event.map { try seal(Data($0), column: Self.eventColumn) }
+        return try pool.write { db in
+            try Self.insert(message, body: body, db)
+            guard db.changesCount > 0 else { return false }
+            if let eventBody { try Self.log(eventBody, at: message.storedAt, db) }
+            return true
+        }
+    }
+
+    private static func insert(_ m: MessageRecord, body: Data, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO message (id, sid, peer, author, authorDevice, outgoing, sentAt, storedAt, body, replyTo, editedAt, deletedAt, status)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [m.id, m.sid, m.peer, m.author, m.authorDevice, m.outgoing, m.sentAt, m.storedAt, body, m.replyTo,
+                             m.editedAt, m.deletedAt, m.status.rawValue])
+    }
+
+    /// The message with `id`, if it is here.
+    public func message(_ id: String) throws -> MessageRecord? {
+        try pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM message WHERE id = ?", arguments: [id]) }.map(record)
+    }
+
+    /// Changes a stored message in one transaction: `change` returns whether it changed it;
+    /// if so the message is saved and `event` logged. Nil if there is no such message.
+    @discardableResult
+    public func updateMessage(_ id: String, event: [UInt8]?, now: Int64,
+                              _ change: (inout MessageRecord) -> Bool) throws -> (MessageRecord, changed: Bool)? {
+        let eventBody = try event.map { try seal(Data($0), column: Self.eventColumn) }
+        return try pool.write { db -> (MessageRecord, changed: Bool)? in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM message WHERE id = ?", arguments: [id]) else { return nil }
+            var message = try record(row)
+            let before = message
+            guard change(&message), message != before else { return (before, false) }
+            try db.execute(sql: "UPDATE message SET body = ?, editedAt = ?, deletedAt = ?, status = ? WHERE id = ?",
+                           arguments: [try seal(Body(text: message.text), column: Self.bodyColumn), message.editedAt, message.deletedAt,
+                                       message.status.rawValue, id])
+            if let eventBody { try Self.log(eventBody, at: now, db) }
+            return (message, true)
+        }
+    }
+
+    /// Stored messages, oldest first: with `peer`, of that conversation; with `since`, sent
+    /// at or after it; with `limit`, the newest `limit` of them.
+    public func messages(peer: String? = nil, since: Int64? = nil, limit: Int? = nil) throws -> [MessageRecord] {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let peer { conditions.append("peer = ?"); arguments += [peer] }
+        if let since { conditions.append("sentAt >= ?"); arguments += [since] }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT * FROM (SELECT * FROM message \(filter) ORDER BY sentAt DESC, storedAt DESC, id DESC LIMIT ?) ORDER BY sentAt, storedAt, id"
+        arguments += [limit ?? -1]
+        return try pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }.map(record)
+    }
+
+    private func record(_ row: Row) throws -> MessageRecord {
+        let body: Data = row["body"]
+        return MessageRecord(id: row["id"], sid: row["sid"], peer: row["peer"], author: row["author"], authorDevice: row["authorDevice"],
+                             outgoing: row["outgoing"], sentAt: row["sentAt"], storedAt: row["storedAt"],
+                             text: try open(Body.self, body, column: Self.bodyColumn).text, replyTo: row["replyTo"],
+                             editedAt: row["editedAt"], deletedAt: row["deletedAt"],
+                             status: DeliveryStatus(rawValue: row["status"]) ?? .queued)
+    }
+
+    // MARK: Reactions
+
+    /// Records a reaction (last write wins per author and emoji); returns whether it changed
+    /// anything, and then logs `event`.
+    public func setReaction(messageID: String, author: String, emoji: String, active: Bool, at: Int64, event: [UInt8]?, now: Int64) throws -> Bool {
+        let eventBody = try event.map { try seal(Data($0), column: Self.eventColumn) }
+        return try pool.write { db in
+            if let row = try Row.fetchOne(db, sql: "SELECT active, at FROM reaction WHERE messageId = ? AND author = ? AND emoji = ?",
+                                          arguments: [messageID, author, emoji]) {
+                let previous: Int64 = row["at"]
+                let wasActive: Bool = row["active"]
+                guard at > previous || (at == previous && wasActive && !active) else { return false }
+                if wasActive == active {
+                    try db.execute(sql: "UPDATE reaction SET at = ? WHERE messageId = ? AND author = ? AND emoji = ?",
+                                   arguments: [at, messageID, author, emoji])
+                    return false
+                }
+            }
+            try db.execute(sql: "INSERT OR REPLACE INTO reaction (messageId, author, emoji, active, at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [messageID, author, emoji, active, at])
+            if let eventBody { try Self.log(eventBody, at: now, db) }
+            return true
+        }
+    }
+
+    /// The active reactions on a message: author and emoji.
+    public func reactions(on messageID: String) throws -> [(author: String, emoji: String)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT author, emoji FROM reaction WHERE messageId = ? AND active ORDER BY at, author, emoji",
+                             arguments: [messageID]).map { ($0["author"], $0["emoji"]) }
+        }
+    }
+
+    // MARK: Delivery
+
+    /// Raises the delivery status of this account's messages `ids` of conversation `sid` on `device` (never
+    /// lowers it) and the messages' overall status with it. Returns the ids whose status on
+    /// that device rose; `event(ids)` is logged when there are any.
+    public func recordDelivery(ids: [String], sid: String, device: String, status: DeliveryStatus, now: Int64,
+                               event: ([String]) throws -> [UInt8]?) throws -> [String] {
+        try pool.write { db in
+            var raised: [String] = []
+            var seen: Set<String> = []
+            for id in ids where seen.insert(id).inserted {
+                guard let outgoing = try Bool.fetchOne(db, sql: "SELECT outgoing FROM message WHERE id = ? AND sid = ?", arguments: [id, sid]),
+                      outgoing else { continue }
+                let current = try Int.fetchOne(db, sql: "SELECT status FROM delivery WHERE messageId = ? AND device = ?", arguments: [id, device])
+                guard current.map({ $0 < status.rawValue }) ?? true else { continue }
+                try db.execute(sql: "INSERT OR REPLACE INTO delivery (messageId, device, status, at) VALUES (?, ?, ?, ?)",
+                               arguments: [id, device, status.rawValue, now])
+                try db.execute(sql: "UPDATE message SET status = max(status, ?) WHERE id = ?", arguments: [status.rawValue, id])
+                raised.append(id)
+            }
+            if !raised.isEmpty, let bytes = try event(raised) { try Self.log(try self.seal(Data(bytes), column: Self.eventColumn), at: now, db) }
+            return raised
+        }
+    }
+
+    /// The per-device status of an outgoing message.
+    public func deliveries(of messageID: String) throws -> [String: DeliveryStatus] {
+        try pool.read { db in
+            var result: [String: DeliveryStatus] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT device, status FROM delivery WHERE messageId = ?", arguments: [messageID]) {
+                result[row["device"]] = DeliveryStatus(rawValue: row["status"]) ?? .queued
+            }
+            return result
+        }
+    }
+
+    /// Marks received messages read here (for `--mark-read`); returns those that were not yet.
+    public func markRead(_ ids: [String]) throws -> [String] {
+        try pool.write { db in
+            var marked: [String] = []
+            for id in ids {
+                try db.execute(sql: "UPDATE message SET status = ? WHERE id = ? AND NOT outgoing AND status < ?",
+                               arguments: [DeliveryStatus.read.rawValue, id, DeliveryStatus.read.rawValue])
+                if db.changesCount > 0 { marked.append(id) }
+            }
+            return marked
+        }
+    }
+
+    // MARK: Outbox
+
+    /// Queues sealed payloads (and the outgoing message they carry, with a `queued` delivery
+    /// row per recipient device) in one transaction, and remembers the digests of the inner
+    /// packets sealed, to recognise them if the relay hands them back.
+    /// The items are claimed by `owner` for `lease` milliseconds: the process that queues
+    /// them sends them first.
+    public func enqueue(_ items: [OutboxItem], message: MessageRecord?, digests: [[UInt8]], owner: String, lease: Int64, now: Int64) throws {
+        let body = try message.map { try seal(Body(text: $0.text), column: Self.bodyColumn) }
+        try pool.write { db in
+            if let message, let body {
+                try Self.insert(message, body: body, db)
+                for device in Set(items.filter { $0.messageID == message.id }.map(\.device)) {
+                    try db.execute(sql: "INSERT OR IGNORE INTO delivery (messageId, device, status, at) VALUES (?, ?, 0, ?)",
+                                   arguments: [message.id, device, now])
+                }
+            }
+            for item in items {
+                try db.execute(sql: """
+                    INSERT OR REPLACE INTO outbox (itemId, device, sid, messageId, payload, createdAt, claimedBy, claimedUntil)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [item.itemID, item.device, item.sid, item.messageID, item.payload, item.createdAt, owner, now + lease])
+            }
+            for digest in digests {
+                try db.execute(sql: "INSERT OR IGNORE INTO sentPacket (digest, at) VALUES (?, ?)", arguments: [Data(digest), now])
+            }
+        }
+    }
+
+    /// Claims outbox items for sending by `owner` for `lease` milliseconds: those not
+    /// claimed by a live claim of another process, for `devices` if given, oldest first.
+    /// Two processes never hold a claim on the same item at once (DESIGN §3).
+    public func claimOutbox(owner: String, devices: Set<String>? = nil, itemIDs: Set<String>? = nil, now: Int64, lease: Int64,
+                            limit: Int = 1_000) throws -> [OutboxItem] {
+        // The usual case, nothing to send: found out with a read, without the write lock.
+        let any = try pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE claimedUntil IS NULL OR claimedUntil < ? OR claimedBy = ?)",
+                              arguments: [now, owner]) ?? false
+        }
+        guard any else { return [] }
+        return try pool.write { db in
+            var items: [OutboxItem] = []
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT * FROM outbox WHERE claimedUntil IS NULL OR claimedUntil < ? OR claimedBy = ? ORDER BY createdAt, rowid
+                """, arguments: [now, owner])
+            while items.count < limit, let row = try rows.next() {
+                let item = OutboxItem(itemID: row["itemId"], device: row["device"], sid: row["sid"], messageID: row["messageId"],
+                                      payload: row["payload"], createdAt: row["createdAt"])
+                if let devices, !devices.contains(item.device) { continue }
+                if let itemIDs, !itemIDs.contains(item.itemID) { continue }
+                items.append(item)
+            }
+            for item in items {
+                try db.execute(sql: "UPDATE outbox SET claimedBy = ?, claimedUntil = ? WHERE itemId = ? AND device = ?",
+                               arguments: [owner, now + lease, item.itemID, item.device])
+            }
+            return items
+        }
+    }
+
+    /// What the relay said of one sent item (DELIVERED / DELIVERED_FAILED): devices that
+    /// got it or whose mailbox holds it leave the outbox and their delivery status rises;
+    /// `offline` devices keep their item, released for a later flush; devices in no list
+    /// (the relay dropped them: not a member any more) leave it undelivered.
+    public func settle(itemID: String, owner: String, delivered: [String], stored: [String], offline: [String], now: Int64) throws {
+        try pool.write { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT device, messageId FROM outbox WHERE itemId = ? AND claimedBy = ?", arguments: [itemID, owner])
+            let got = Set(delivered), kept = Set(stored), waiting = Set(offline)
+            for row in rows {
+                let device: String = row["device"]
+                let messageID: String? = row["messageId"]
+                if waiting.contains(device) {
+                    try db.execute(sql: "UPDATE outbox SET claimedBy = NULL, claimedUntil = NULL WHERE itemId = ? AND device = ?", arguments: [itemID, device])
+                    continue
+                }
+                try db.execute(sql: "DELETE FROM outbox WHERE itemId = ? AND device = ?", arguments: [itemID, device])
+                guard let messageID else { continue }
+                let status: DeliveryStatus? = got.contains(device) ? .delivered : kept.contains(device) ? .stored : nil
+                if let status {
+                    try db.execute(sql: "UPDATE delivery SET status = max(status, ?), at = ? WHERE messageId = ? AND device = ?",
+                                   arguments: [status.rawValue, now, messageID, device])
+                    try db.execute(sql: "UPDATE message SET status = max(status, ?) WHERE id = ?", arguments: [status.rawValue, messageID])
+                } else {
+                    try db.execute(sql: "DELETE FROM delivery WHERE messageId = ? AND device = ?", arguments: [messageID, device])
+                }
+            }
+        }
+    }
+
+    /// Removes an item the relay refused for good (not friends, too large).
+    public func dropOutbox(itemID: String) throws {
+        try pool.write { db in try db.execute(sql: "DELETE FROM outbox WHERE itemId = ?", arguments: [itemID]) }
+    }
+
+    /// Gives up `owner`'s claims (a process that ends, or loses its connection).
+    public func releaseClaims(owner: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE outbox SET claimedBy = NULL, claimedUntil = NULL WHERE claimedBy = ?", arguments: [owner])
+        }
+    }
+
+    /// How many outbox items wait, per message id (for status lines), for `messageIDs`.
+    public func pendingDevices(of messageID: String) throws -> [String] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT device FROM outbox WHERE messageId = ? ORDER BY device", arguments: [messageID])
+        }
+    }
+
+    /// The number of items in the outbox.
+    public func outboxCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") ?? 0 }
+    }
+
+    /// Whether this account sealed an inner packet with this digest (a reflected payload).
+    public func sentPacket(_ digest: [UInt8]) throws -> Bool {
+        try pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM sentPacket WHERE digest = ?", arguments: [Data(digest)]) ?? false }
+    }
+
+    // MARK: Text chunks
+
+    /// Stores one chunk of a long text; when it completes the set, returns the parts in order
+    /// and forgets them.
+    public func addChunk(id: String, author: String, index: Int, total: Int, text: String, now: Int64) throws -> ChunkOutcome {
+        let body = try seal(Body(text: text), column: Self.chunkColumn)
+        return try pool.write { db in
+            let totals = try Int.fetchSet(db, sql: "SELECT DISTINCT totalChunks FROM textChunk WHERE id = ? AND author = ?", arguments: [id, author])
+            if !totals.isEmpty, totals != [total] { return .inconsistent }
+            try db.execute(sql: "INSERT OR IGNORE INTO textChunk (id, author, chunkIndex, totalChunks, body, at) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [id, author, index, total, body, now])
+            guard db.changesCount > 0 else { return .duplicate }
+            let rows = try Row.fetchAll(db, sql: "SELECT body FROM textChunk WHERE id = ? AND author = ? ORDER BY chunkIndex", arguments: [id, author])
+            guard rows.count == total else { return .incomplete }
+            try db.execute(sql: "DELETE FROM textChunk WHERE id = ? AND author = ?", arguments: [id, author])
+            return .complete(try rows.map { try self.open(Body.self, $0["body"], column: Self.chunkColumn).text })
+        }
+    }
+
+    // MARK: Event log
+
+    /// Appends one event line to the account's log (for `cn-recv`).
+    public func logEvent(_ line: [UInt8], now: Int64) throws {
+        let body = try seal(Data(line), column: Self.eventColumn)
+        try pool.write { db in try Self.log(body, at: now, db) }
+    }
+
+    private static func log(_ body: Data, at: Int64, _ db: Database) throws {
+        try db.execute(sql: "INSERT INTO event (at, body) VALUES (?, ?)", arguments: [at, body])
+    }
+
+    /// Takes the next events of the log for `cn-recv`, oldest first, and moves the cursor
+    /// past them in the same transaction: each event is taken once per account, even by
+    /// several `cn-recv` at once.
+    public func takeEvents(limit: Int = 1_000) throws -> [[UInt8]] {
+        let bodies: [Data] = try pool.write { db in
+            let cursor = try Int64.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'recvCursor'") ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT seq, body FROM event WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [cursor, limit])
+            guard let last = rows.last else { return [] }
+            try db.execute(sql: "INSERT OR REPLACE INTO setting (name, value) VALUES ('recvCursor', ?)", arguments: [last["seq"] as Int64])
+            return rows.map { $0["body"] }
+        }
+        return bodies.compactMap { (try? open(Data.self, $0, column: Self.eventColumn)).map { Array($0) } }
+    }
+
+    /// Forgets what is old: taken events, incomplete chunk sets and reflection digests
+    /// older than `before` (milliseconds since 1970).
+    public func pruneMessaging(before: Int64) throws {
+        try pool.write { db in
+            let cursor = try Int64.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'recvCursor'") ?? 0
+            try db.execute(sql: "DELETE FROM event WHERE seq <= ? AND at < ?", arguments: [cursor, before])
+            try db.execute(sql: "DELETE FROM textChunk WHERE at < ?", arguments: [before])
+        }
+    }
+}
