@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job: a local relay with its embedded SQLite store, and two local accounts
 # (alice and bob, each in its own store under $DEMO) that are admitted with
-# `cn-relay token`, befriend each other and print their safety numbers, which must be
-# equal. The relay then keeps serving in the foreground until Ctrl-C (graceful shutdown,
+# `cn-relay token`, befriend each other, print their safety numbers, which must be
+# equal, and exchange a message (bob offline: from the mailbox), an edit, a reaction and
+# read receipts. The relay then keeps serving in the foreground until Ctrl-C (graceful shutdown,
 # exit 0). Run it again and it reuses the accounts and the friendship.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +53,24 @@ else
   kill -TERM "$relay_pid"; wait "$relay_pid" || true
   exit 1
 fi
-echo "run: stores in $demo/; try: CN_HOME=$demo/${alice%@*} $bin/cn-friend list" >&2
+# Messages: bob is offline when alice writes (the relay's mailbox keeps it); bob reads it
+# and marks it read; alice edits it and bob reacts; each side prints what it received.
+id() { sed -E 's/.*"id":"([^"]+)".*/\1/'; }
+as "$bob" cn-recv --idle 0.5 -q >/dev/null   # what bob had not seen from earlier runs
+sent="$(as "$alice" cn-send --to "$bob" "hello $bob, this is $alice")"
+echo "$sent"
+grep -q '"status":"stored"' <<<"$sent" || grep -q '"status":"delivered"' <<<"$sent" || { echo "run: the message was not accepted" >&2; exit 1; }
+message="$(id <<<"$sent")"
+echo "run: $bob receives it from the mailbox and marks it read:" >&2
+as "$bob" cn-recv --idle 1 --mark-read -q
+printf '%s\n' "{\"to\":\"$bob\",\"edit\":\"$message\",\"text\":\"hello $bob (edited)\"}" | as "$alice" cn-send --json
+printf '%s\n' "{\"to\":\"$alice\",\"react\":\"$message\",\"emoji\":\"👍\"}" | as "$bob" cn-send --json
+echo "run: $bob receives the edit:" >&2
+as "$bob" cn-recv --idle 1 -q
+echo "run: $alice receives the receipts and the reaction:" >&2
+as "$alice" cn-recv --idle 1 -q
+echo "run: $alice's history with $bob:" >&2
+as "$alice" cn-recv --history --with "$bob" --limit 3
+echo "run: stores in $demo/; try: CN_HOME=$demo/${alice%@*} $bin/cn-recv --history" >&2
 echo "run: Ctrl-C stops the relay." >&2
 wait "$relay_pid"
