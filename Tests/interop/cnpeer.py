@@ -499,6 +499,25 @@ class Peer:
         await self.send(frame)
         return message_id
 
+    async def send_packet(
+        self,
+        sid: str,
+        device_keys: Iterable[str],
+        data: dict,
+        frame_id: str | None = None,
+        confirm: bool = True,
+    ) -> str:
+        """MSG carrying any inner packet ``{"t":"MSG","data":data}`` (§7), one sealed copy
+        per recipient device; returns the frame id (default: ``data["id"]`` or a new UUID)."""
+        frame_id = frame_id or data.get("id") or str(uuid.uuid4())
+        inner = {"t": "MSG", "data": data}
+        payloads = {k: seal_payload(self.identity.pairwise_key(k), inner) for k in device_keys}
+        frame: dict[str, Any] = {"t": "MSG", "sid": sid, "id": frame_id, "data": {"payloads": payloads}}
+        if confirm:
+            frame["c"] = True
+        await self.send(frame)
+        return frame_id
+
     def open_msg(self, frame: dict) -> dict:
         """Decrypt a relayed MSG with K(me, spk) only (§6.3 fix) and return the inner packet."""
         spk = frame.get("spk")

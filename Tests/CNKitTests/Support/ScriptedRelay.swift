@@ -19,6 +19,8 @@ final class ScriptedRelay: @unchecked Sendable {
         case stateThenRefusal
         /// Signs the device in as another account, then sends state.
         case otherAccount
+        /// Answers AUTH, then sends `frames` text frames of `bytes` bytes each at once.
+        case flood(frames: Int, bytes: Int)
     }
 
     let channel: any Channel
@@ -96,6 +98,13 @@ final class ScriptedRelay: @unchecked Sendable {
                 send(context, .pendingRequests([]))
                 switch behaviour {
                 case .silentAfterAuth, .stateThenRefusal, .otherAccount: break
+                case .flood(let frames, let bytes):
+                    let text = Array(#"{"t":"PONG","pad":""#.utf8) + Array(repeating: UInt8(ascii: "x"), count: bytes) + Array(#""}"#.utf8)
+                    for _ in 0..<frames {
+                        context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(bytes: text))),
+                                      promise: nil)
+                    }
+                    context.flush()
                 case .dropAfterAuth: context.close(promise: nil)
                 case .pingEvery(let interval):
                     let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)

@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOWebSocket
 import NIOSSL
 import NIOConcurrencyHelpers
+import Synchronization
 
 /// What a ``WebSocketLink`` delivers: a text message, or the end of the connection.
 public enum LinkEvent: Sendable {
@@ -13,14 +14,15 @@ public enum LinkEvent: Sendable {
 }
 
 /// One WebSocket connection to a relay over NIO: the handshake, masked text frames out, text
-/// frames in (as an `AsyncStream`), ping/close handling. It knows nothing of the protocol;
-/// ``RelayClient`` adds AUTH, heartbeats and reconnection on top.
+/// frames in (as an async sequence with back-pressure), ping/close handling. It knows
+/// nothing of the protocol; ``RelayClient`` adds AUTH, heartbeats and reconnection on top.
 public final class WebSocketLink: Sendable {
-    /// Inbound messages in order, then `.closed` once.
-    public let events: AsyncStream<LinkEvent>
+    /// Inbound messages in order, then `.closed` once. While ``InboundBudget/highWater``
+    /// messages wait to be taken, the socket is not read (TCP then slows the relay down).
+    public let events: LinkEvents
     private let channel: any Channel
 
-    private init(channel: any Channel, events: AsyncStream<LinkEvent>) {
+    private init(channel: any Channel, events: LinkEvents) {
         self.channel = channel
         self.events = events
     }
@@ -37,6 +39,7 @@ public final class WebSocketLink: Sendable {
             tls = nil
         }
         let (events, continuation) = AsyncStream<LinkEvent>.makeStream(bufferingPolicy: .unbounded)
+        let budget = InboundBudget()
         let loop = group.next()
         let upgraded = loop.makePromise(of: Void.self)
         let settled = NIOLockedValueBox(false)
@@ -54,7 +57,7 @@ public final class WebSocketLink: Sendable {
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(
                                 NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 4096, maxAccumulatedFrameSize: 1 << 20 + 4096))
-                            try channel.pipeline.syncOperations.addHandler(LinkFrameHandler(continuation: continuation))
+                            try channel.pipeline.syncOperations.addHandler(LinkFrameHandler(continuation: continuation, budget: budget))
                             finish(.success(()))
                         }
                     }
@@ -98,7 +101,8 @@ public final class WebSocketLink: Sendable {
             try? await channel.close()
             throw (error as? ClientError) ?? ClientError(.unreachable, "cannot open a WebSocket to \(endpoint): \(Self.describe(error))")
         }
-        return WebSocketLink(channel: channel, events: events)
+        budget.attach(channel)
+        return WebSocketLink(channel: channel, events: LinkEvents(stream: events, budget: budget))
     }
 
     /// Sends one text message (masked, as RFC 6455 requires of clients).
@@ -153,19 +157,100 @@ private final class HandshakeErrorReporter: ChannelInboundHandler, Sendable {
     }
 }
 
+/// The inbound messages of a link, in order; taking one counts against the link's budget.
+public struct LinkEvents: AsyncSequence, Sendable {
+    public typealias Element = LinkEvent
+    let stream: AsyncStream<LinkEvent>
+    let budget: InboundBudget
+
+    public func makeAsyncIterator() -> Iterator { Iterator(base: stream.makeAsyncIterator(), budget: budget) }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        var base: AsyncStream<LinkEvent>.AsyncIterator
+        let budget: InboundBudget
+
+        public mutating func next() async -> LinkEvent? {
+            let event = await base.next()
+            if case .text(let bytes) = event { budget.taken(bytes.count) }
+            return event
+        }
+    }
+}
+
+/// Back-pressure for inbound messages: counts the bytes of those waiting for the reader
+/// and stops reading the socket (NIO's `autoRead`) at ``highWater`` until they are down to
+/// ``lowWater``, so a relay that sends faster than the client handles frames fills the
+/// TCP window, not the client's memory (which holds at most the high water mark plus what
+/// one read brought in).
+final class InboundBudget: Sendable {
+    static let highWater = 4 * 1_048_576
+    static let lowWater = 1_048_576
+
+    private struct State {
+        var waiting = 0
+        var paused = false
+        var channel: (any Channel)?
+    }
+    private let state = Mutex(State())
+
+    func attach(_ channel: any Channel) { state.withLock { $0.channel = channel } }
+
+    /// The bytes waiting for the reader now.
+    var waiting: Int { state.withLock { $0.waiting } }
+    /// Whether reading is paused now.
+    var isPaused: Bool { state.withLock { $0.paused } }
+
+    /// A message was handed to the reader (on the event loop).
+    func arrived(_ bytes: Int, _ context: ChannelHandlerContext) {
+        let pause = state.withLock { state -> Bool in
+            state.waiting += bytes
+            guard state.waiting >= Self.highWater, !state.paused else { return false }
+            state.paused = true
+            return true
+        }
+        if pause { apply(on: context.channel) }
+    }
+
+    /// The reader took a message.
+    func taken(_ bytes: Int) {
+        let channel = state.withLock { state -> (any Channel)? in
+            state.waiting -= bytes
+            guard state.paused, state.waiting <= Self.lowWater else { return nil }
+            state.paused = false
+            return state.channel
+        }
+        if let channel { apply(on: channel) }
+    }
+
+    /// Sets `autoRead` to the current wish, on the channel's loop (so that a pause and a
+    /// resume decided on different threads end in the latest state).
+    private func apply(on channel: any Channel) {
+        channel.eventLoop.execute {
+            let paused = self.state.withLock { $0.paused }
+            channel.setOption(ChannelOptions.autoRead, value: !paused).whenComplete { _ in }
+        }
+    }
+}
+
 /// Feeds text messages into the link's stream; answers WebSocket pings; closes on close.
 private final class LinkFrameHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
     let continuation: AsyncStream<LinkEvent>.Continuation
+    let budget: InboundBudget
 
-    init(continuation: AsyncStream<LinkEvent>.Continuation) { self.continuation = continuation }
+    init(continuation: AsyncStream<LinkEvent>.Continuation, budget: InboundBudget) {
+        self.continuation = continuation
+        self.budget = budget
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
         case .text:
-            continuation.yield(.text(Array(frame.unmaskedData.readableBytesView)))
+            let bytes = Array(frame.unmaskedData.readableBytesView)
+            continuation.yield(.text(bytes))
+            budget.arrived(bytes.count, context)
         case .ping:
             let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
