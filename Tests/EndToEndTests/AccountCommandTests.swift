@@ -5,6 +5,26 @@ import Testing
 /// passphrase sources that are pipes, help, and what `--offline` promises.
 @Suite(.serialized)
 struct AccountCommandTests {
+    @Test func commonOptionsGoOnEitherSideOfTheSubcommand() async throws {
+        let relay = try await LocalRelay.start()
+        defer { Task { await relay.stop() } }
+        let home = Binaries.temporaryDirectory("either-side")
+        let env = ["HOME": home]  // no CN_HOME: only the option names the store
+        let created = try await run("cn-account", ["--home", home, "-q", "init", "--email", "alice@example.com", "--relay", relay.url,
+                                                   "--token", try await relay.token("alice@example.com")], environment: env)
+        #expect(created.status == 0, "\(created)")
+        for arguments in [["--home", home, "list"], ["--home=\(home)", "-q", "list", "--offline"], ["list", "--home", home]] {
+            let listed = try await run("cn-friend", arguments, environment: env)
+            #expect(listed.status == 0, "cn-friend \(arguments): \(listed)")
+        }
+        let whoami = try await run("cn-account", ["--account", "alice@example.com", "--home", home, "whoami", "--offline"], environment: env)
+        #expect(whoami.lines.first?["email"] as? String == "alice@example.com", "\(whoami)")
+        let history = try await run("cn-recv", ["--home", home, "--history"], environment: env)
+        #expect(history.status == 0, "\(history)")
+        // An unknown option before the subcommand is still a usage error.
+        #expect(try await run("cn-friend", ["--nonsense", "list"], environment: env).status == 64)
+    }
+
     @Test func severalAccountsInOneStore() async throws {
         let relay = try await LocalRelay.start()
         defer { Task { await relay.stop() } }

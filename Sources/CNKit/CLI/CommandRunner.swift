@@ -17,6 +17,7 @@ public enum CommandRunner {
         // A closed reader of our stdout must not kill us with SIGPIPE: writes fail instead.
         signal(SIGPIPE, SIG_IGN)
         var command: any ParsableCommand
+        let arguments = commonOptionsAfterSubcommand(arguments, root: Root.self)
         do {
             command = try Root.parseAsRoot(arguments)
         } catch {
@@ -53,5 +54,38 @@ public enum CommandRunner {
             Output.write(Output.errorLine(failure) + "\n", to: STDERR_FILENO)
             exit(failure.status.rawValue)
         }
+    }
+
+    /// The common options (``ClientOptions``) that take a value, and those that do not.
+    static let commonValueOptions: Set<String> = ["--home", "--account", "--relay", "--passphrase-file", "--timeout"]
+    static let commonFlags: Set<String> = ["-q", "--quiet"]
+
+    /// Moves common options given before the subcommand (`cn-friend --home D list`, as git
+    /// and signal-cli users type them) to just after it (`cn-friend list --home D`), where
+    /// swift-argument-parser expects a subcommand's options. Anything else is left as it is.
+    static func commonOptionsAfterSubcommand(_ arguments: [String], root: any ParsableCommand.Type) -> [String] {
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
+            if commonFlags.contains(argument) {
+                index += 1
+            } else if commonValueOptions.contains(name) {
+                index += argument.contains("=") ? 1 : 2
+            } else {
+                break
+            }
+        }
+        guard index > 0, index < arguments.count else { return arguments }
+        // The subcommand path that follows the options, as deep as it goes.
+        var command = root
+        var end = index
+        while end < arguments.count,
+              let next = command.configuration.subcommands.first(where: { $0._commandName == arguments[end] }) {
+            command = next
+            end += 1
+        }
+        guard end > index else { return arguments }
+        return Array(arguments[index..<end]) + Array(arguments[0..<index]) + Array(arguments[end...])
     }
 }
