@@ -1,4 +1,3 @@
-import Foundation
 import ArgumentParser
 import CNKit
 
@@ -7,9 +6,7 @@ extension AccountCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List the accounts of the store, one JSON line each.")
         @OptionGroup var options: ClientOptions
 
-        func run() async throws {
-            for entry in try options.store.accounts() { Output.emit(AccountLine(entry: entry)) }
-        }
+        func run() async throws { try AccountWorkflows.list(options) }
     }
 
     struct Use: AsyncParsableCommand {
@@ -17,11 +14,7 @@ extension AccountCommand {
         @OptionGroup var options: ClientOptions
         @Argument(help: ArgumentHelp("The account's e-mail.", valueName: "email")) var email: String
 
-        func run() async throws {
-            let email = try Arguments.email(email)
-            try options.store.setDefault(email.value)
-            Output.emit(AccountLine(entry: try options.store.entry(for: email.value)))
-        }
+        func run() async throws { try AccountWorkflows.use(options, email: email) }
     }
 
     struct WhoAmI: AsyncParsableCommand {
@@ -31,24 +24,7 @@ extension AccountCommand {
         @OptionGroup var options: ClientOptions
         @Flag(help: "Do not contact the relay.") var offline = false
 
-        struct Line: Codable {
-            var email: String
-            var relay: String
-            var device: String
-            var passphrase: Bool
-            var sessionExpires: String?
-            /// `ok` (the relay accepted the session), or `unchecked` with --offline.
-            var relayStatus: String
-        }
-
-        func run() async throws {
-            let context = try await ClientContext.synced(options, offline: offline)
-            let status = offline ? "unchecked" : "ok"
-            let token = try context.account.sessionToken()
-            Output.emit(Line(email: context.account.email.value, relay: options.relayOverride ?? context.account.relay,
-                             device: context.account.identity.publicKey.base64, passphrase: context.account.isPassphraseProtected,
-                             sessionExpires: token.flatMap(SessionTokenInfo.expiry).map(Output.rfc3339), relayStatus: status))
-        }
+        func run() async throws { try await AccountWorkflows.whoami(options, offline: offline) }
     }
 
     struct Devices: AsyncParsableCommand {
@@ -61,35 +37,8 @@ extension AccountCommand {
         @Option(help: ArgumentHelp("Accept a new device of this account (repeatable).", valueName: "key")) var accept: [String] = []
         @Flag(help: "Accept every new device of this account reported before this run.") var acceptAll = false
 
-        struct Line: Codable {
-            var device: String
-            var current: Bool
-            /// `trusted` or `unconfirmed`.
-            var trust: String
-            var firstSeen: Int64?
-        }
-
         func run() async throws {
-            // --accept-all accepts the devices that were waiting before this run: one the
-            // relay adds during this run's sync is shown, not accepted unseen.
-            let context = try ClientContext(options, offline: offline)
-            let database = try context.database
-            let waiting = acceptAll ? Set(try database.ownDevices().filter { $0.trust == .unconfirmed }.map(\.publicKey)) : []
-            if !offline {
-                try await context.connect()
-                await context.close()
-            }
-            if acceptAll || !accept.isEmpty {
-                let known = Set(try database.ownDevices().map(\.publicKey))
-                for key in accept where !known.contains(key) {
-                    throw CommandFailure(.dataError, "\(key) is not a device of this account that the relay lists")
-                }
-                _ = try database.acceptOwnDevices(acceptAll ? waiting : Set(accept))
-            }
-            Output.emit(Line(device: context.account.identity.publicKey.base64, current: true, trust: "trusted"))
-            for device in try database.ownDevices() {
-                Output.emit(Line(device: device.publicKey, current: false, trust: device.trust.rawValue, firstSeen: device.firstSeen))
-            }
+            try await AccountWorkflows.devices(options, offline: offline, accept: accept, acceptAll: acceptAll)
         }
     }
 
@@ -97,11 +46,7 @@ extension AccountCommand {
         static let configuration = CommandConfiguration(commandName: "logout", abstract: "Forget the session token (sign in again with `cn-account login`).")
         @OptionGroup var options: ClientOptions
 
-        func run() async throws {
-            let context = try ClientContext(options)
-            try context.account.forgetSessionToken()
-            Output.emit(["email": context.account.email.value, "status": "logged_out"])
-        }
+        func run() async throws { try AccountWorkflows.logout(options) }
     }
 
     struct Remove: AsyncParsableCommand {
@@ -113,19 +58,7 @@ extension AccountCommand {
         @Argument(help: ArgumentHelp("The account's e-mail.", valueName: "email")) var email: String
         @Flag(help: "Do not ask.") var force = false
 
-        func run() async throws {
-            let email = try Arguments.email(email)
-            _ = try options.store.entry(for: email.value)
-            if !force {
-                guard isatty(STDIN_FILENO) == 1 else { throw ValidationError("removing an account deletes its keys: add --force") }
-                Output.note("Remove \(email.value) and its keys from this device? Type the e-mail to confirm:")
-                guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == email.value else {
-                    throw CommandFailure(.usage, "not confirmed; nothing removed")
-                }
-            }
-            try options.store.remove(email.value)
-            Output.emit(["email": email.value, "status": "removed"])
-        }
+        func run() async throws { try AccountWorkflows.remove(options, email: email, force: force) }
     }
 
     struct ShowMnemonic: AsyncParsableCommand {
@@ -136,13 +69,7 @@ extension AccountCommand {
         @OptionGroup var options: ClientOptions
         @Flag(help: "Print it even when stdout is not a terminal.") var force = false
 
-        func run() async throws {
-            guard force || isatty(STDOUT_FILENO) == 1 else {
-                throw CommandFailure(.usage, "stdout is not a terminal: add --force to write the recovery phrase into a pipe or file")
-            }
-            let context = try ClientContext(options)
-            Output.emit(["email": context.account.email.value, "mnemonic": context.account.mnemonic.phrase])
-        }
+        func run() async throws { try AccountWorkflows.mnemonic(options, force: force) }
     }
 
     struct Passphrase: AsyncParsableCommand {
@@ -160,24 +87,14 @@ extension AccountCommand {
             @Option(help: ArgumentHelp("Read the new passphrase from the first line of this file.", valueName: "file"))
             var newPassphraseFile: String?
 
-            func run() async throws {
-                let context = try ClientContext(options)
-                let source = PassphraseSource(file: newPassphraseFile, environment: options.environment,
-                                              variable: "CN_NEW_PASSPHRASE", prompt: "New passphrase: ")
-                try context.account.setPassphrase(try source.read(confirm: true))
-                Output.emit(["email": context.account.email.value, "passphrase": "set"])
-            }
+            func run() async throws { try AccountWorkflows.setPassphrase(options, newPassphraseFile: newPassphraseFile) }
         }
 
         struct Unset: AsyncParsableCommand {
             static let configuration = CommandConfiguration(commandName: "remove", abstract: "Store the secrets without a passphrase (mode 0600 only).")
             @OptionGroup var options: ClientOptions
 
-            func run() async throws {
-                let context = try ClientContext(options)
-                try context.account.setPassphrase(nil)
-                Output.emit(["email": context.account.email.value, "passphrase": "removed"])
-            }
+            func run() async throws { try AccountWorkflows.removePassphrase(options) }
         }
     }
 }

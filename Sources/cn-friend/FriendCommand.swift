@@ -1,4 +1,3 @@
-import Foundation
 import ArgumentParser
 import CNKit
 
@@ -22,10 +21,7 @@ struct FriendCommand: AsyncParsableCommand {
 
 /// Runs one operation on the relay-synced account and prints its lines.
 func perform(_ operation: FriendOperation, _ options: ClientOptions, offline: Bool = false) async throws {
-    let context = try ClientContext(options, offline: offline)
-    if !offline { try await context.connect() }
-    for line in try await operation.run(in: context) { Output.emit(line) }
-    await context.close()
+    try await operation.perform(options, offline: offline)
 }
 
 /// A subcommand that takes one e-mail and changes state on the relay.
@@ -158,13 +154,7 @@ extension FriendCommand {
         @Flag(help: "Do not connect to the relay: list, pending (as last synced), fingerprint, verify and trust work; the others fail with 64.") var offline = false
 
         func run() async throws {
-            guard isatty(STDIN_FILENO) == 0 else {
-                throw ValidationError("no operation: give a subcommand (see --help), or JSON lines on stdin")
-            }
-            let context = try ClientContext(options, offline: offline)
-            if !offline { try await context.connect() }
-            let status = await FriendBatch.run(context: context)
-            await context.close()
+            let status = try await FriendBatch.main(options, offline: offline)
             if status != .ok { throw CommandExit(status) }
         }
     }

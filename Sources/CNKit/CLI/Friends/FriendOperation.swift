@@ -28,6 +28,14 @@ public struct FriendOperation: Codable, Sendable {
         self.all = all
     }
 
+    /// Runs the operation on the relay-synced account (or offline) and prints its lines.
+    public func perform(_ options: ClientOptions, offline: Bool = false) async throws {
+        let context = try ClientContext(options, offline: offline)
+        if !offline { try await context.connect() }
+        for line in try await run(in: context) { Output.emit(line) }
+        await context.close()
+    }
+
     /// Runs the operation and returns its output lines.
     public func run(in context: ClientContext) async throws -> [any Encodable & Sendable] {
         let service = try context.session

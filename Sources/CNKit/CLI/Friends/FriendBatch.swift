@@ -11,6 +11,18 @@ public enum FriendBatch {
         var line: Int
     }
 
+    /// `cn-friend` without a subcommand: the operations on stdin (not a terminal).
+    public static func main(_ options: ClientOptions, offline: Bool) async throws -> ExitStatus {
+        guard isatty(STDIN_FILENO) == 0 else {
+            throw CommandFailure(.usage, "no operation: give a subcommand (see --help), or JSON lines on stdin")
+        }
+        let context = try ClientContext(options, offline: offline)
+        if !offline { try await context.connect() }
+        let status = await run(context: context)
+        await context.close()
+        return status
+    }
+
     /// Runs every line of `input`; returns the exit status (0, or the first failure's).
     public static func run(context: ClientContext, input: Int32 = STDIN_FILENO) async -> ExitStatus {
         var status = ExitStatus.ok
