@@ -231,12 +231,12 @@ class Alice:
         assert connections[0].auth["data"]["publicKey"] == self.key, connections[0].auth
         return done, connections
 
-    def send(self, *args: str) -> tuple[dict, dict]:
-        """cn-send to bob; returns the result line and the MSG frame the relay got."""
+    def send(self, *args: str, to: str = BOB) -> tuple[dict, dict]:
+        """cn-send (to bob by default); returns the result line and the MSG frame the relay got."""
         self.relay.session_list = [session_entry(self.email, self.bob), session_entry(self.email, self.carol)]
         self.relay.script([])
         mark = self.relay.mark()
-        done = expect_exit(cli("cn-send", "--to", BOB, *args, home=self.home), EX_OK)
+        done = expect_exit(cli("cn-send", "--to", to, *args, home=self.home), EX_OK)
         assert len(done.lines) == 1, done.explain()
         line = done.lines[0]
         msgs = [f for conn in self.relay.since(mark) for f in conn.frames("MSG") if f.get("id") == line["id"]]
@@ -379,10 +379,25 @@ def test_replayed_id_with_other_text_is_rejected(alice):
     # The stored text must not change (and no second message event).
     assert stored[good["id"]]["text"] == good["text"], f"the replay overwrote the message: {stored[good['id']]}"
     assert [m["id"] for m in of_type(done, "message")] == [good["id"]], explain(done, conns)
-    # A different packet under a known id is an attack, not a duplicate: it is refused
-    # visibly. (If this fails: the client drops it silently — see the report.)
+    # A different packet under a known id is an attack, not a duplicate, and is refused
+    # visibly with a "rejected" line.
+    # Found by this test: a same-author repeat of an id was once taken for a duplicate
+    # without comparing the content; a different text (or time) is a forgery and reported.
     assert len(rejected(done)) == 1, f"same id, different text: no rejected event\n{explain(done, conns)}"
     check_baseline_only(alice, done, good)
+
+
+def test_message_reusing_another_authors_id_is_rejected(alice):
+    good, first = baseline(alice)
+    from_carol = text("carol's message")
+    # bob's own, correctly sealed TEXT, but under the id of carol's message.
+    takeover = text("bob takes over carol's message id", message_id=from_carol["id"])
+    done, conns = alice.recv([first, alice.relayed(alice.carol, from_carol), alice.relayed(alice.bob, takeover)])
+    assert len(rejected(done)) == 1, explain(done, conns)
+    messages = of_type(done, "message")
+    assert sorted(m["id"] for m in messages) == sorted([good["id"], from_carol["id"]]), explain(done)
+    stored = by_id(alice.history())
+    assert stored[from_carol["id"]]["text"] == from_carol["text"] and stored[from_carol["id"]]["from"] == CAROL, stored
 
 
 def test_gzip_bomb_is_rejected(alice):
@@ -440,6 +455,25 @@ def test_reaction_to_a_message_of_another_conversation_is_rejected(alice):
     stored = by_id(alice.history())
     assert not stored[from_carol["id"]].get("reactions"), f"bob's reaction landed on carol's message: {stored[from_carol['id']]}"
     assert stored[good["id"]].get("reactions") == [{"from": BOB, "emoji": "👍"}], stored[good["id"]]
+
+
+def test_receipt_for_a_message_of_another_conversation_changes_nothing(alice):
+    to_carol, _ = alice.send("for carol only", to=CAROL)
+    to_bob, _ = alice.send("for bob", to=BOB)
+    before = by_id(alice.history())
+    assert before[to_carol["id"]]["status"] == "delivered", before
+    t = now_ms()
+    # bob claims to have read alice's message to carol (ignored: not his conversation), and
+    # reads alice's message to him (the control: taken).
+    forged = {"type": "RECEIPT", "ids": [to_carol["id"]], "kind": "read", "timestamp": t}
+    real = {"type": "RECEIPT", "ids": [to_bob["id"]], "kind": "read", "timestamp": t + 1}
+    done, conns = alice.recv([alice.relayed(alice.bob, forged, frame_id=str(uuid.uuid4())),
+                              alice.relayed(alice.bob, real, frame_id=str(uuid.uuid4()))])
+    receipts = of_type(done, "receipt")
+    assert [r["ids"] for r in receipts] == [[to_bob["id"]]], explain(done, conns)
+    after = by_id(alice.history())
+    assert after[to_carol["id"]] == before[to_carol["id"]], f"bob's receipt changed a message to carol: {after[to_carol['id']]}"
+    assert after[to_bob["id"]]["status"] == "read", after[to_bob["id"]]
 
 
 def test_text_chunks_with_inconsistent_counts_are_rejected(alice):

@@ -15,13 +15,17 @@ public struct EngineSettings: Sendable {
     public var timeout: Duration
     /// The run promised not to use the network: ``ClientEngine/connect()`` refuses.
     public var offline: Bool
+    /// This process is the account's agent (`cn-recv --follow`): it answers own-device sync
+    /// and tells friends' devices that come online its profile version.
+    public var agent: Bool
 
     public init(relayOverride: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
-                timeout: Duration = .seconds(10), offline: Bool = false) {
+                timeout: Duration = .seconds(10), offline: Bool = false, agent: Bool = false) {
         self.relayOverride = relayOverride
         self.environment = environment
         self.timeout = timeout
         self.offline = offline
+        self.agent = agent
     }
 }
 
@@ -35,6 +39,8 @@ public struct EngineServices: Sendable {
     public let session: SessionService
     /// Messages and the outbox.
     public let messaging: MessagingService
+    /// Profiles and own-device sync (packets the messaging service hands on).
+    public let sync: SyncService
 
     /// The frame router over the services.
     var router: FrameRouter { FrameRouter([session, messaging]) }
@@ -74,13 +80,17 @@ public final class ClientEngine: Sendable {
     public var session: SessionService { get throws { try services.session } }
     /// The messaging service.
     public var messaging: MessagingService { get throws { try services.messaging } }
+    /// The profile and own-device sync service.
+    public var sync: SyncService { get throws { try services.sync } }
 
     private func makeServices() throws -> EngineServices {
         let database = try account.openDatabase()
         let events = EventReporter(database: database, handler: handler)
+        let sync = SyncService(account: account, database: database, events: events, answersSync: settings.agent)
         return EngineServices(database: database, events: events,
                               session: SessionService(account: account, database: database, events: events),
-                              messaging: MessagingService(account: account, database: database, events: events))
+                              messaging: MessagingService(account: account, database: database, events: events, packetServices: [sync]),
+                              sync: sync)
     }
 
     /// Connects and authenticates; returns once the relay's post-AUTH state is recorded

@@ -20,6 +20,10 @@ public enum ClientEvent: Sendable, Equatable {
     case keyChange(KeyChangeEvent)
     /// Something the relay or a peer sent failed a check and was refused.
     case rejected(RejectedEvent)
+    /// A peer's (or this account's) profile changed.
+    case profile(ProfileEvent)
+    /// Another device of this account shared what it knows (MANIFEST).
+    case sync(SyncEvent)
 
     /// The event's `type`.
     public var type: String {
@@ -34,6 +38,8 @@ public enum ClientEvent: Sendable, Equatable {
         case .friend(let e): e.kind.rawValue
         case .keyChange: "key_change"
         case .rejected: "rejected"
+        case .profile: "profile"
+        case .sync: "sync"
         }
     }
 
@@ -65,6 +71,8 @@ public enum ClientEvent: Sendable, Equatable {
         case .friend(let e): e.ts
         case .keyChange(let e): e.ts
         case .rejected(let e): e.ts
+        case .profile(let e): e.ts
+        case .sync(let e): e.ts
         }
     }
 
@@ -91,6 +99,8 @@ extension ClientEvent: Encodable {
         case .friend(let e): try e.encode(to: encoder)
         case .keyChange(let e): try e.encode(to: encoder)
         case .rejected(let e): try e.encode(to: encoder)
+        case .profile(let e): try e.encode(to: encoder)
+        case .sync(let e): try e.encode(to: encoder)
         }
         var c = encoder.container(keyedBy: TypeKey.self)
         try c.encode(type, forKey: .type)
@@ -318,6 +328,34 @@ public struct RejectedEvent: Encodable, Sendable, Equatable {
         self.reason = reason
         self.sid = sid
         self.from = from
+        self.fromDevice = fromDevice
+        self.ts = ts
+    }
+}
+
+/// `profile`: the name `email` shows, at `version`.
+public struct ProfileEvent: Encodable, Sendable, Equatable {
+    public var email: String
+    public var name: String?
+    public var version: Int
+    public var ts: Int64
+    public init(email: String, name: String?, version: Int, ts: Int64) {
+        self.email = email
+        self.name = name
+        self.version = version
+        self.ts = ts
+    }
+}
+
+/// `sync`: what a MANIFEST from another device of this account changed here.
+public struct SyncEvent: Encodable, Sendable, Equatable {
+    public var fromDevice: String
+    public var messages = 0
+    public var blocks = 0
+    public var requests = 0
+    public var profile = false
+    public var ts: Int64
+    public init(fromDevice: String, ts: Int64) {
         self.fromDevice = fromDevice
         self.ts = ts
     }

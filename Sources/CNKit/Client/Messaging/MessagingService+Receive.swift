@@ -17,14 +17,14 @@ extension MessagingService {
     /// Opens, checks and applies one relayed MSG, then acknowledges a mailbox item once what
     /// it carried is stored.
     func receiveMessage(_ message: RelayedMessage, from client: RelayClient) async {
-        let verdict = accept(message)
+        let verdict = await accept(message, from: client)
         if message.queued, let id = message.header.id, case .done = verdict {
             state.withLock { $0.acks.append(id) }
             scheduleFlush(via: client)
         }
     }
 
-    private func accept(_ message: RelayedMessage) -> Verdict {
+    private func accept(_ message: RelayedMessage, from client: RelayClient) async -> Verdict {
         let me = account.email
         let sid = message.header.sid
         let device = message.senderKey
@@ -90,7 +90,7 @@ extension MessagingService {
                 report("a reflected message: the relay handed back a packet this account sent", sid: sid, from: sender, device: device)
                 return .done
             }
-            try apply(packet, origin: origin, peer: peerEmail, queued: message.queued)
+            try await apply(packet, origin: origin, peer: peerEmail, queued: message.queued, via: client)
         } catch {
             report("a message could not be stored: \(error)", sid: sid, from: sender, device: device)
             return .later
@@ -98,7 +98,7 @@ extension MessagingService {
         return .done
     }
 
-    private func apply(_ packet: InnerPacket, origin: PacketOrigin, peer: String, queued: Bool) throws {
+    private func apply(_ packet: InnerPacket, origin: PacketOrigin, peer: String, queued: Bool, via client: RelayClient) async throws {
         let fromMe = origin.from == account.email.value
         switch packet {
         case .text(let p):
@@ -151,6 +151,9 @@ extension MessagingService {
                 return event.line
             }
             if let announced { events.announce(announced) }
+        case .profileVersion, .getProfile, .profileData, .manifest:
+            let sender = BoundSender(service: self, client: client)
+            for service in packetServices where try await service.handle(packet, origin: origin, peer: peer, via: sender) { return }
         case .unknown:
             break  // a newer client's packet, or a service this client does not run
         }
@@ -161,10 +164,12 @@ extension MessagingService {
     private func store(id: String, text: String, replyTo: String?, sentAt: Int64, origin: PacketOrigin, peer: String, queued: Bool) throws {
         let fromMe = origin.from == account.email.value
         if let existing = try database.message(id) {
-            // A repeated id is a duplicate (nothing to do) — unless its author differs: then
-            // someone replays an id to overwrite a message, which is refused.
-            if existing.author != origin.from || existing.sid != origin.sid {
-                report("a message reusing the id of another message (\(id))", sid: origin.sid, from: origin.from, device: origin.fromDevice)
+            // A repeated id is a duplicate (nothing to do) — unless it says something else:
+            // another author or conversation, another time, or (before any edit or delete)
+            // another text. Then someone replays an id to overwrite a message: refused.
+            let unchanged = existing.editedAt == nil && existing.deletedAt == nil
+            if existing.author != origin.from || existing.sid != origin.sid || existing.sentAt != sentAt || (unchanged && existing.text != text) {
+                report("a message reusing the id of another message (\(id)): ignored", sid: origin.sid, from: origin.from, device: origin.fromDevice)
             }
             return
         }
@@ -241,17 +246,10 @@ extension MessagingService {
     /// kept in the outbox: a receipt that does not arrive only leaves a status behind.
     func sendReceipt(_ ids: [String], kind: ReceiptPacket.Kind, sid: String, via client: RelayClient) async {
         guard let peer = try? database.peer(sid: sid), let devices = try? database.devices(of: peer.email) else { return }
-        do {
-            let json = try InnerPacket.receipt(ReceiptPacket(ids: ids, kind: kind, timestamp: nextTimestamp())).encoded()
-            var payloads: [String: String] = [:]
-            for device in devices where device.trust == .trusted {
-                payloads[device.publicKey] = try SealedPayload.seal(json, with: try pairwiseKey(device.publicKey))
-            }
-            guard !payloads.isEmpty else { return }
-            try await client.send(.message(OutgoingMessage(sid: sid, id: UUID().uuidString.lowercased(), payloads: payloads)))
-        } catch {
-            // Best effort: receipts only move a status on the peer's side.
-        }
+        let trusted = devices.filter { $0.trust == .trusted }.map(\.publicKey)
+        guard !trusted.isEmpty else { return }
+        // Best effort: receipts only move a status on the peer's side.
+        try? await send(.receipt(ReceiptPacket(ids: ids, kind: kind, timestamp: nextTimestamp())), sid: sid, to: trusted, keep: false, via: client)
     }
 
     /// Marks received messages read and sends read receipts for them (`--mark-read`).

@@ -144,6 +144,34 @@ extension MessagingService {
         return parts
     }
 
+    // MARK: Other packets
+
+    /// Seals `packet` for each of `devices` of conversation `sid` and sends it over the
+    /// connection this service last heard from: through the outbox when `keep`, else once.
+    public func send(_ packet: InnerPacket, sid: String, to devices: [String], keep: Bool) async throws {
+        try await send(packet, sid: sid, to: devices, keep: keep, via: state.withLock { $0.client })
+    }
+
+    /// ``send(_:sid:to:keep:)`` over `client` (nil: kept items wait in the outbox, others are dropped).
+    func send(_ packet: InnerPacket, sid: String, to devices: [String], keep: Bool, via client: RelayClient?) async throws {
+        guard !devices.isEmpty else { return }
+        let json = try packet.encoded()
+        let itemID = UUID().uuidString.lowercased()
+        let created = now()
+        let items = try devices.map { device in
+            OutboxItem(itemID: itemID, device: device, sid: sid, messageID: nil,
+                       payload: try SealedPayload.seal(json, with: try pairwiseKey(device)), createdAt: created)
+        }
+        if keep {
+            try database.enqueue(items, message: nil, digests: [digest(json)], owner: owner, lease: Self.claimLease, now: created)
+            if let client { await transmit(items, via: client, watched: false) }
+        } else if let client {
+            var payloads: [String: String] = [:]
+            for item in items { payloads[item.device] = item.payload }
+            try await client.send(.message(OutgoingMessage(sid: sid, id: itemID, payloads: payloads)))
+        }
+    }
+
     // MARK: The outbox on the wire
 
     /// Sends claimed items, one MSG per item (split when the payloads of a large fan-out

@@ -12,12 +12,14 @@ import CNStore
 /// Several processes of one account may run it at once (a `cn-recv --follow` agent and any
 /// number of `cn-send`): each outbox item is sent by the process holding its claim in the
 /// database, received messages are stored once by id, and every event is logged once.
-public final class MessagingService: FrameService {
+public final class MessagingService: FrameService, PacketSender {
     /// The account this service works for.
     public let account: Account
     /// Its database.
     public let database: AccountDatabase
     let events: EventReporter
+    /// The services that handle the inner packets this one does not own, in order.
+    let packetServices: [any PacketService]
     /// Milliseconds since 1970 (a parameter so that tests can set the clock).
     let now: @Sendable () -> Int64
     /// This process's name on outbox claims.
@@ -69,11 +71,12 @@ public final class MessagingService: FrameService {
         case failed(ClientError)
     }
 
-    public init(account: Account, database: AccountDatabase, events: EventReporter,
+    public init(account: Account, database: AccountDatabase, events: EventReporter, packetServices: [any PacketService] = [],
                 now: @escaping @Sendable () -> Int64 = SessionService.wallClock) {
         self.account = account
         self.database = database
         self.events = events
+        self.packetServices = packetServices
         self.now = now
         var random = SystemRandomNumberGenerator()
         owner = "\(getpid())-\(String(random.next(), radix: 36))"
@@ -90,8 +93,10 @@ public final class MessagingService: FrameService {
         case .sessionList:
             // Signed in (again): everything this account still owes the relay goes now.
             await flush(devices: nil, via: client)
-        case .peerOnline(_, let online):
+        case .peerOnline(let sid, let online):
             await flush(devices: [online.devicePublicKey], via: client)
+            let sender = BoundSender(service: self, client: client)
+            for service in packetServices { await service.deviceOnline(sid: sid, device: online.devicePublicKey, via: sender) }
         default:
             break
         }
@@ -132,3 +137,13 @@ public final class MessagingService: FrameService {
 
 /// SHA-256 of bytes, as bytes.
 func digest(_ bytes: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: bytes)) }
+
+/// A ``PacketSender`` bound to one connection.
+struct BoundSender: PacketSender {
+    let service: MessagingService
+    let client: RelayClient
+
+    func send(_ packet: InnerPacket, sid: String, to devices: [String], keep: Bool) async throws {
+        try await service.send(packet, sid: sid, to: devices, keep: keep, via: client)
+    }
+}

@@ -14,6 +14,10 @@ public enum InnerPacket: Sendable, Equatable {
     case delete(DeletePacket)
     case reaction(ReactionPacket)
     case receipt(ReceiptPacket)
+    case profileVersion(ProfileVersionPacket)
+    case getProfile(GetProfilePacket)
+    case profileData(ProfileDataPacket)
+    case manifest(ManifestPacket)
     /// A type this client does not know (a newer client's, a file or call packet before
     /// those services exist): ignored.
     case unknown(String)
@@ -27,6 +31,10 @@ public enum InnerPacket: Sendable, Equatable {
         case .delete: "DELETE"
         case .reaction: "REACTION"
         case .receipt: "RECEIPT"
+        case .profileVersion: "PROFILE_VERSION"
+        case .getProfile: "GET_PROFILE"
+        case .profileData: "PROFILE_DATA"
+        case .manifest: "MANIFEST"
         case .unknown(let type): type
         }
     }
@@ -50,6 +58,10 @@ public enum PacketLimits {
     public static let maximumEmojiLength = 64
     /// The most message ids one receipt names.
     public static let maximumReceiptIDs = 1_000
+    /// The longest profile name.
+    public static let maximumNameLength = 256
+    /// The most items of one MANIFEST section.
+    public static let maximumManifestItems = 1_000
 }
 
 /// TEXT: a message.
@@ -135,6 +147,136 @@ public struct ReceiptPacket: Codable, Sendable, Equatable {
     }
 }
 
+/// PROFILE_VERSION: the sender's profile versions (a peer with older ones asks GET_PROFILE).
+public struct ProfileVersionPacket: Codable, Sendable, Equatable {
+    public var nameVersion: Int
+    public var avatarVersion: Int
+    public var timestamp: Int64?
+    public init(nameVersion: Int, avatarVersion: Int, timestamp: Int64?) {
+        self.nameVersion = nameVersion
+        self.avatarVersion = avatarVersion
+        self.timestamp = timestamp
+    }
+}
+
+/// GET_PROFILE: asks the receiver for its PROFILE_DATA.
+public struct GetProfilePacket: Codable, Sendable, Equatable {
+    public var timestamp: Int64?
+    public init(timestamp: Int64?) { self.timestamp = timestamp }
+}
+
+/// PROFILE_DATA: the sender's profile; a lower version never replaces a higher one.
+public struct ProfileDataPacket: Codable, Sendable, Equatable {
+    public var name: String?
+    public var nameVersion: Int
+    public var avatarVersion: Int
+    public var timestamp: Int64?
+    public init(name: String?, nameVersion: Int, avatarVersion: Int, timestamp: Int64?) {
+        self.name = name
+        self.nameVersion = nameVersion
+        self.avatarVersion = avatarVersion
+        self.timestamp = timestamp
+    }
+}
+
+/// MANIFEST: what one device of an account tells another of the same account when it
+/// comes online; every item carries a timestamp and is merged last-write-wins.
+public struct ManifestPacket: Codable, Sendable, Equatable {
+    public struct Sections: Codable, Sendable, Equatable {
+        public var blocks: [Block]?
+        public var requests: [Request]?
+        public var aliases: [Alias]?
+        public var profile: Profile?
+        public var messages: [Message]?
+        public init(blocks: [Block]? = nil, requests: [Request]? = nil, aliases: [Alias]? = nil, profile: Profile? = nil, messages: [Message]? = nil) {
+            self.blocks = blocks
+            self.requests = requests
+            self.aliases = aliases
+            self.profile = profile
+            self.messages = messages
+        }
+    }
+
+    /// A user this account blocks (or no longer blocks).
+    public struct Block: Codable, Sendable, Equatable {
+        public var email: String
+        public var blocked: Bool
+        public var ts: Int64
+        public init(email: String, blocked: Bool, ts: Int64) {
+            self.email = email
+            self.blocked = blocked
+            self.ts = ts
+        }
+    }
+
+    /// A friend request this account sent and that is not answered.
+    public struct Request: Codable, Sendable, Equatable {
+        public var email: String
+        public var ts: Int64
+        public init(email: String, ts: Int64) {
+            self.email = email
+            self.ts = ts
+        }
+    }
+
+    /// A local name for a peer.
+    public struct Alias: Codable, Sendable, Equatable {
+        public var email: String
+        public var alias: String?
+        public var ts: Int64
+        public init(email: String, alias: String?, ts: Int64) {
+            self.email = email
+            self.alias = alias
+            self.ts = ts
+        }
+    }
+
+    /// This account's profile.
+    public struct Profile: Codable, Sendable, Equatable {
+        public var name: String?
+        public var nameVersion: Int
+        public var ts: Int64
+        public init(name: String?, nameVersion: Int, ts: Int64) {
+            self.name = name
+            self.nameVersion = nameVersion
+            self.ts = ts
+        }
+    }
+
+    /// A recent message of a conversation, as the sending device has it now.
+    public struct Message: Codable, Sendable, Equatable {
+        public var id: String
+        /// The other member of the conversation.
+        public var peer: String
+        public var author: String
+        public var authorDevice: String
+        public var text: String
+        public var replyTo: String?
+        public var sentAt: Int64
+        public var editedAt: Int64?
+        public var deletedAt: Int64?
+        public init(id: String, peer: String, author: String, authorDevice: String, text: String, replyTo: String?, sentAt: Int64,
+                    editedAt: Int64?, deletedAt: Int64?) {
+            self.id = id
+            self.peer = peer
+            self.author = author
+            self.authorDevice = authorDevice
+            self.text = text
+            self.replyTo = replyTo
+            self.sentAt = sentAt
+            self.editedAt = editedAt
+            self.deletedAt = deletedAt
+        }
+    }
+
+    public var sections: Sections
+    public var timestamp: Int64
+    public init(sections: Sections, timestamp: Int64) {
+        self.sections = sections
+        self.timestamp = timestamp
+    }
+}
+
 extension InnerPacket {
     private struct Envelope<Body: Encodable>: Encodable {
         var t = "MSG"
@@ -167,6 +309,10 @@ extension InnerPacket {
         case .delete(let p): return try wrap(p)
         case .reaction(let p): return try wrap(p)
         case .receipt(let p): return try wrap(p)
+        case .profileVersion(let p): return try wrap(p)
+        case .getProfile(let p): return try wrap(p)
+        case .profileData(let p): return try wrap(p)
+        case .manifest(let p): return try wrap(p)
         case .unknown: throw PacketError("an unknown packet cannot be sent")
         }
     }
@@ -196,6 +342,10 @@ extension InnerPacket {
         case "DELETE": packet = .delete(try body(DeletePacket.self))
         case "REACTION": packet = .reaction(try body(ReactionPacket.self))
         case "RECEIPT": packet = .receipt(try body(ReceiptPacket.self))
+        case "PROFILE_VERSION": packet = .profileVersion(try body(ProfileVersionPacket.self))
+        case "GET_PROFILE": packet = .getProfile(try body(GetProfilePacket.self))
+        case "PROFILE_DATA": packet = .profileData(try body(ProfileDataPacket.self))
+        case "MANIFEST": packet = .manifest(try body(ManifestPacket.self))
         default: return .unknown(String(type.prefix(64)))
         }
         try packet.validate()
@@ -233,6 +383,22 @@ extension InnerPacket {
         case .receipt(let p):
             guard !p.ids.isEmpty, p.ids.count <= PacketLimits.maximumReceiptIDs else { throw PacketError("RECEIPT: no ids, or too many") }
             for value in p.ids { try id(value, "id") }
+        case .profileVersion(let p):
+            guard p.nameVersion >= 0, p.avatarVersion >= 0 else { throw PacketError("PROFILE_VERSION: a negative version") }
+        case .getProfile: break
+        case .profileData(let p):
+            guard p.nameVersion >= 0, p.avatarVersion >= 0 else { throw PacketError("PROFILE_DATA: a negative version") }
+            if let name = p.name, name.count > PacketLimits.maximumNameLength { throw PacketError("PROFILE_DATA: a name over \(PacketLimits.maximumNameLength) characters") }
+        case .manifest(let p):
+            let s = p.sections
+            guard [s.blocks?.count, s.requests?.count, s.aliases?.count, s.messages?.count].allSatisfy({ ($0 ?? 0) <= PacketLimits.maximumManifestItems }) else {
+                throw PacketError("MANIFEST: a section over \(PacketLimits.maximumManifestItems) items")
+            }
+            for m in s.messages ?? [] {
+                try id(m.id, "message id")
+                if let reply = m.replyTo { try id(reply, "replyTo") }
+            }
+            if let name = s.profile?.name, name.count > PacketLimits.maximumNameLength { throw PacketError("MANIFEST: a profile name that is too long") }
         case .unknown: break
         }
     }

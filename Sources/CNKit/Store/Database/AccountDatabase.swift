@@ -147,3 +147,27 @@ public final class AccountDatabase: Sendable {
         try pool.read { try OwnDeviceRecord.filter(Column("active") == true).order(Column("publicKey")).fetchAll($0) }
     }
 }
+
+extension AccountDatabase {
+    private static let ownProfileColumn = "setting.ownProfile"
+
+    /// This account's profile (the name friends see), if one was set.
+    public func ownProfile() throws -> PeerProfile? {
+        let sealed = try pool.read { db in try Data.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'ownProfile'") }
+        return try sealed.map { try open(PeerProfile.self, $0, column: Self.ownProfileColumn) }
+    }
+
+    /// Replaces this account's profile if `profile` is newer (a higher name version); returns
+    /// whether it did.
+    @discardableResult
+    public func setOwnProfile(_ profile: PeerProfile) throws -> Bool {
+        let sealed = try seal(profile, column: Self.ownProfileColumn)
+        return try pool.write { db in
+            if let current = try Data.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'ownProfile'"),
+               let existing = try? open(PeerProfile.self, current, column: Self.ownProfileColumn),
+               existing.nameVersion >= profile.nameVersion { return false }
+            try db.execute(sql: "INSERT OR REPLACE INTO setting (name, value) VALUES ('ownProfile', ?)", arguments: [sealed])
+            return true
+        }
+    }
+}
