@@ -63,6 +63,10 @@ extension RelayHub {
         var report = DeliveryReport()
         var reachedOther = false
         var receivedAt: Int64?
+        // "stored" is said only once the mailbox write has committed: a sender drops what the
+        // relay says it stored, so a relay killed before the write must not have said it.
+        let confirm = scan.confirm.value == true
+        let pending = PendingDelivery()
 
         for payload in payloads {
             let key = payload.key
@@ -90,11 +94,16 @@ extension RelayHub {
             } else if config.mailboxEnabled {
                 let at = receivedAt ?? WallClock.milliseconds()
                 receivedAt = at
+                var committed: (@Sendable (Bool) -> Void)?
+                if confirm {
+                    committed = { [self] ok in
+                        self.onLoop { self.mailboxCommitted(pending, key: key, stored: ok, other: isOther, sid: sid, id: id, conn: conn) }
+                    }
+                }
                 if storeInMailbox(owner: owner, device: key, sid: sid, id: id, priority: priority, session: session,
                                   payload: buffer.getBytes(at: buffer.readerIndex + payload.token.lowerBound, length: payload.token.count) ?? [],
-                                  receivedAt: at) {
-                    report.stored.append(key)
-                    reachedOther = reachedOther || isOther
+                                  receivedAt: at, committed: committed) {
+                    pending.waiting += 1
                 } else {
                     report.offline.append(key)
                 }
@@ -102,8 +111,18 @@ extension RelayHub {
                 report.offline.append(key)
             }
         }
-        guard scan.confirm.value == true else { return }
-        send(deliveryFrame(delivered: reachedOther, sid: sid, id: id, report: report), to: conn)
+        guard confirm else { return }
+        pending.report = report
+        pending.reachedOther = reachedOther
+        pending.routed = true
+        if pending.isComplete { send(deliveryFrame(delivered: reachedOther, sid: sid, id: id, report: report), to: conn) }
+    }
+
+    /// A mailbox write of a confirmed MSG answered: the DELIVERED goes once all have.
+    private func mailboxCommitted(_ pending: PendingDelivery, key: String, stored: Bool, other: Bool, sid: String, id: String?,
+                                  conn: RelayConnection) {
+        pending.settle(key, stored: stored, other: other)
+        if pending.isComplete { send(deliveryFrame(delivered: pending.reachedOther, sid: sid, id: id, report: pending.report), to: conn) }
     }
 
     /// RTC_OFFER / RTC_ANSWER / RTC_ICE (PROTOCOL §5.9): same checks as MSG, routed live
@@ -200,7 +219,7 @@ extension RelayHub {
 
     /// Queues a payload for an offline device if its mailbox has room.
     private func storeInMailbox(owner: String, device: String, sid: String, id: String?, priority: Int?, session: RelayConnection.Session,
-                                payload: [UInt8], receivedAt: Int64) -> Bool {
+                                payload: [UInt8], receivedAt: Int64, committed: (@Sendable (Bool) -> Void)?) -> Bool {
         let slot = MailboxSlot(account: owner, device: device)
         var usage = mailboxUsage[slot] ?? MailboxUsage()
         guard usage.items + 1 <= config.mailboxMaxItems, usage.bytes + payload.count <= config.mailboxMaxBytes else {
@@ -216,6 +235,8 @@ extension RelayHub {
             priority: priority, payload: payload, receivedAt: receivedAt)) { [self] in
             // A resend of an id the device already holds: stored once, counted once.
             onLoop { self.subtractMailboxUsage([slot: MailboxUsage(items: 1, bytes: size)]) }
+        } committed: { ok in
+            committed?(ok)
         }
         metrics.mailboxStored.increment()
         return true
@@ -299,6 +320,31 @@ extension RelayHub {
             usage.items = max(0, usage.items - f.items)
             usage.bytes = max(0, usage.bytes - f.bytes)
             mailboxUsage[slot] = usage.items == 0 ? nil : usage
+        }
+    }
+}
+
+/// The DELIVERED of one MSG while its mailbox writes commit: sent when the routing is done
+/// and every write has answered (a failed write turns its device from stored to offline).
+/// Confined to the hub's event loop.
+final class PendingDelivery: @unchecked Sendable {
+    var report = DeliveryReport()
+    var reachedOther = false
+    /// Mailbox writes not yet answered.
+    var waiting = 0
+    /// The routing loop has finished (the live and offline keys are in the report).
+    var routed = false
+    private var storedOther = false
+
+    var isComplete: Bool { routed && waiting == 0 }
+
+    func settle(_ key: String, stored: Bool, other: Bool) {
+        waiting -= 1
+        if stored {
+            report.stored.append(key)
+            if other { reachedOther = true }
+        } else {
+            report.offline.append(key)
         }
     }
 }

@@ -95,12 +95,13 @@ final class RelayStore: Sendable {
 
     /// Queues a write; it runs after every write queued before it. Failures are logged:
     /// the in-memory state stays authoritative until the next restart.
-    func enqueue(_ what: String, _ updates: @escaping @Sendable (Database) throws -> Void) {
+    func enqueue(_ what: String, completion: (@Sendable (Bool) -> Void)? = nil, _ updates: @escaping @Sendable (Database) throws -> Void) {
         let logger = self.logger
         pool.asyncWrite(updates) { _, result in
             if case .failure(let error) = result {
                 logger.error("store write failed", metadata: ["op": "\(what)", "error": "\(error)"])
             }
+            completion?(result.isSuccess)
         }
     }
 
@@ -113,5 +114,12 @@ final class RelayStore: Sendable {
     /// Waits until every queued write has finished.
     func drain() async {
         _ = try? await pool.write { _ in }
+    }
+}
+
+extension Result {
+    var isSuccess: Bool {
+        if case .success = self { return true }
+        return false
     }
 }

@@ -221,8 +221,10 @@ extension RelayStore {
 
     /// Stores an item; `onDuplicate` runs (off the loop) when the device already holds
     /// an item with that id, so the caller can take back what it counted.
-    func storeMailboxItem(slot: MailboxSlot, item: MailboxItem, onDuplicate: @escaping @Sendable () -> Void) {
-        enqueue("mailbox") { db in
+    /// Queues a mailbox item; `committed` is told whether the write committed.
+    func storeMailboxItem(slot: MailboxSlot, item: MailboxItem, onDuplicate: @escaping @Sendable () -> Void,
+                          committed: @escaping @Sendable (Bool) -> Void) {
+        enqueue("mailbox", completion: committed) { db in
             try db.execute(sql: """
                 INSERT OR IGNORE INTO mailbox (accountHash, deviceKey, messageID, sid, senderHash, senderKey, priority, payload, receivedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
