@@ -13,7 +13,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
-commands=(cn-relay cn-account cn-friend)
+commands=(cn-relay cn-account cn-friend cn-send cn-recv)
 out="$here/completions"
 
 bin="${1:-}"

@@ -13,7 +13,7 @@ struct AccountCommand: AsyncParsableCommand {
         commandName: "cn-account",
         abstract: "Create, list and manage CryptNode accounts on this device.",
         discussion: "Results are JSON lines on stdout; errors a JSON line on stderr. See cn-account(1) and cryptnode(7).",
-        subcommands: [Init.self, Login.self, List.self, Use.self, WhoAmI.self, Devices.self, Logout.self, Remove.self,
+        subcommands: [Init.self, Login.self, List.self, Use.self, WhoAmI.self, Devices.self, Profile.self, Logout.self, Remove.self,
                       Passphrase.self, ShowMnemonic.self])
 
     static func main() async { await CommandRunner.main(Self.self) }

@@ -12,19 +12,20 @@ public final class ClientContext: Sendable {
 
     /// Opens the account the options name (asking for its passphrase if it has one).
     /// `events` replaces the stderr report (`cn-recv` prints them as its output).
-    public convenience init(_ options: ClientOptions, offline: Bool = false,
+    /// `agent`: this process is the account's agent (`cn-recv --follow`).
+    public convenience init(_ options: ClientOptions, offline: Bool = false, agent: Bool = false,
                             events: (@Sendable (ClientEvent, _ logged: Bool) -> Void)? = nil) throws {
         try self.init(options, account: try options.store.open(options.accountName, passphrase: options.passphrase.provider),
-                      offline: offline, events: events)
+                      offline: offline, agent: agent, events: events)
     }
 
     /// A context for an account already opened.
-    public init(_ options: ClientOptions, account: Account, offline: Bool = false,
+    public init(_ options: ClientOptions, account: Account, offline: Bool = false, agent: Bool = false,
                 events: (@Sendable (ClientEvent, _ logged: Bool) -> Void)? = nil) throws {
         self.options = options
         let quiet = options.quiet
         let settings = EngineSettings(relayOverride: options.relayOverride, environment: options.environment,
-                                      timeout: options.wait, offline: offline)
+                                      timeout: options.wait, offline: offline, agent: agent)
         engine = try ClientEngine(account: account, settings: settings, events: events ?? { event, _ in
             if !quiet || !event.isQuietable { Output.diagnostic(["event": event]) }
         })

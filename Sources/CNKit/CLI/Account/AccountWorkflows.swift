@@ -139,6 +139,40 @@ public enum AccountWorkflows {
         }
     }
 
+    /// `profile`'s line.
+    struct ProfileLine: Codable {
+        var email: String
+        var name: String?
+        var nameVersion: Int
+        /// `sent` (every friend's devices have it or the relay's mailbox holds it), `queued`
+        /// (kept in the outbox), or `unchanged` when only shown.
+        var status: String
+    }
+
+    /// `profile [--name N]`: shows or sets the name friends see (a higher version each
+    /// time), sent to every friend and this account's other devices.
+    public static func profile(_ options: ClientOptions, name: String?, offline: Bool, wait: Duration) async throws -> ExitStatus {
+        let context = try ClientContext(options, offline: offline)
+        guard let name else {
+            let profile = try context.database.ownProfile()
+            Output.emit(ProfileLine(email: context.account.email.value, name: profile?.name, nameVersion: profile?.nameVersion ?? 0, status: "unchanged"))
+            return .ok
+        }
+        var client: RelayClient?
+        if !offline {
+            do { client = try await context.connect() } catch let error as ClientError where error.kind == .unreachable || error.kind == .timedOut {
+                if !options.quiet { Output.diagnostic(["warning": "the relay is unreachable (\(error.message)): the profile is queued"]) }
+            }
+        }
+        let messaging = try context.messaging
+        let profile = try await context.engine.sync.setName(name.isEmpty ? nil : name, via: client.map { messaging.sender(for: $0) })
+        let settled = client == nil ? false : await messaging.awaitOutbox(until: .now + wait)
+        await context.close()
+        Output.emit(ProfileLine(email: context.account.email.value, name: profile.name, nameVersion: profile.nameVersion,
+                                status: settled ? "sent" : "queued"))
+        return settled ? .ok : .tempFail
+    }
+
     /// `logout`: forgets the session token.
     public static func logout(_ options: ClientOptions) throws {
         let context = try ClientContext(options)

@@ -36,7 +36,7 @@ public enum RecvRun {
     public static func run(_ invocation: RecvInvocation, options: ClientOptions) async throws -> ExitStatus {
         if invocation.history { return try history(invocation, options: options) }
         let printer = EventPrinter(quiet: options.quiet)
-        let context = try ClientContext(options, events: { event, logged in printer.handle(event, logged: logged) })
+        let context = try ClientContext(options, agent: invocation.follow, events: { event, logged in printer.handle(event, logged: logged) })
         let stop = StopSignal()
         let backoffStart = Duration.milliseconds(500)
         var backoff = ReconnectBackoff(initial: backoffStart, maximum: .seconds(30))
@@ -55,6 +55,8 @@ public enum RecvRun {
         guard let client else { return .ok }
         let messaging = try context.messaging
         printer.attach(try context.database)
+        // Incomplete chunk sets and printed events older than a day are forgotten.
+        try? context.database.pruneMessaging(before: SessionService.wallClock() - 86_400_000)
         printer.drain()
         if invocation.follow {
             while !(await stop.wait(.milliseconds(500))) {

@@ -13,7 +13,7 @@ extension MessagingService {
     public func submit(_ request: OutgoingRequest, via client: RelayClient?) async throws -> SendTicket {
         let (ticket, items) = try prepare(request)
         if let client {
-            await waitForWindow()
+            await waitForWindow(client)
             await transmit(items, via: client, watched: true)
         }
         return ticket
@@ -230,12 +230,15 @@ extension MessagingService {
 
     /// Waits while too many items are on their way: 256 normally, 1 once the relay has
     /// asked this connection to slow down (so that resent items keep their order).
-    func waitForWindow() async {
+    /// While the connection is down nothing is on its way: the items wait in the outbox
+    /// and go at the next SESSION_LIST.
+    func waitForWindow(_ client: RelayClient) async {
         while true {
             let generation = changed.generation
             let (count, limit, stopped) = state.withLock { ($0.inFlight.count, $0.throttled ? 1 : 256, $0.stopped) }
             if count < limit || stopped { return }
-            await changed.wait(after: generation, limit: .seconds(1))
+            guard await client.isConnected else { return }
+            await changed.wait(after: generation, limit: .milliseconds(250))
         }
     }
 
@@ -298,6 +301,22 @@ extension MessagingService {
         try? database.dropOutbox(itemID: itemID)
         if !flight.watched { report("the relay refused an outbox item for \(flight.sid): \(body.message) (\(body.code.rawValue))", sid: flight.sid) }
         changed.notify()
+    }
+
+    /// A packet sender over `client`.
+    public func sender(for client: RelayClient) -> any PacketSender { BoundSender(service: self, client: client) }
+
+    /// Waits until nothing this process sent is on its way (or `deadline`); returns whether
+    /// the outbox holds nothing for anyone.
+    public func awaitOutbox(until deadline: ContinuousClock.Instant) async -> Bool {
+        while true {
+            let generation = changed.generation
+            let busy = state.withLock { !$0.inFlight.isEmpty }
+            if !busy { return ((try? database.outboxCount()) ?? 1) == 0 }
+            let left = deadline - .now
+            if left <= .zero { return false }
+            await changed.wait(after: generation, limit: min(left, .seconds(1)))
+        }
     }
 
     // MARK: Results

@@ -131,7 +131,9 @@ extension SessionService {
         guard !usable.isEmpty else {
             throw ClientError(.notAllowed, "no trusted device key for \(peer.value): accept its new keys first (`cn-friend trust` or `verify`)")
         }
-        let packet = FriendPacket(email: account.email.value, timestamp: now())
+        // The friend packet carries this account's name and its version (PROTOCOL §6.3).
+        let profile = try database.ownProfile()
+        let packet = FriendPacket(email: account.email.value, name: profile?.name, nameVersion: profile?.nameVersion ?? 0, timestamp: now())
         let packets = try usable.map { device in
             DevicePacket(publicKey: device.base64, encryptedPacket: try packet.sealed(with: try account.identity.pairwiseKey(with: device)))
         }
