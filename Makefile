@@ -40,6 +40,7 @@ fuzz: setup
 bench: setup
 	scripts/bench.sh
 	scripts/bench-client.sh
+	scripts/bench-messaging.sh
 
 clean:
 	rm -rf .build .build-*

@@ -528,3 +528,16 @@ def test_mailbox_items_are_acknowledged(alice):
     acked = {i for conn in conns for f in conn.frames("ACK") for i in (f.get("data") or {}).get("ids", [])}
     assert {q1["id"], q2["id"]} <= acked, f"mailbox items not acknowledged (ACK ids {sorted(acked)})\n{explain(done, conns)}"
     assert {m["id"] for m in alice.history()} == {q1["id"], q2["id"]}
+
+
+def test_profile_version_downgrade_is_rejected(alice):
+    good, first = baseline(alice)
+    newer = {"type": "PROFILE_DATA", "name": "Bob, version two", "nameVersion": 2, "avatarVersion": 0, "timestamp": now_ms()}
+    older = {"type": "PROFILE_DATA", "name": "Bob, version one", "nameVersion": 1, "avatarVersion": 0, "timestamp": now_ms()}
+    done, conns = alice.recv([first, alice.relayed(alice.bob, newer), alice.relayed(alice.bob, older)])
+    profiles = of_type(done, "profile")
+    assert [(p["email"], p["name"], p["version"]) for p in profiles] == [(BOB, "Bob, version two", 2)], explain(done, conns)
+    assert len(rejected(done)) == 1 and "below" in rejected(done)[0]["reason"], explain(done, conns)
+    friends = expect_exit(cli("cn-friend", "list", "--offline", home=alice.home), EX_OK).lines
+    assert [f.get("name") for f in friends if f["email"] == BOB] == ["Bob, version two"], friends
+    check_baseline_only(alice, done, good)

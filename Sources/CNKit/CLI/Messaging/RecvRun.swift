@@ -59,9 +59,13 @@ public enum RecvRun {
         try? context.database.pruneMessaging(before: SessionService.wallClock() - 86_400_000)
         printer.drain()
         if invocation.follow {
+            var rounds = 0
             while !(await stop.wait(.milliseconds(500))) {
                 printer.drain()
                 try await markRead(printer, invocation, messaging, client)
+                // Every few seconds: what other commands of the account left in the outbox.
+                rounds += 1
+                if rounds % 4 == 0 { await messaging.flushOutbox() }
             }
         } else {
             let idle = Duration.milliseconds(Int64(invocation.idle * 1000))

@@ -104,7 +104,11 @@ extension MessagingService {
         case .text(let p):
             try store(id: p.id, text: p.text, replyTo: p.replyTo, sentAt: p.timestamp, origin: origin, peer: peer, queued: queued)
         case .textChunk(let p):
-            if try database.message(p.id) != nil { return }  // already put together
+            if let existing = try database.message(p.id) {
+                // Already put together; a part sent again means the receipt was not seen.
+                if existing.author == origin.from, existing.sid == origin.sid, !fromMe { queueReceipt(p.id, sid: origin.sid) }
+                return
+            }
             switch try database.addChunk(id: p.id, author: origin.from, index: p.chunkIndex, total: p.totalChunks, text: p.textChunk, now: now()) {
             case .complete(let parts):
                 try store(id: p.id, text: parts.joined(), replyTo: p.replyTo, sentAt: p.timestamp, origin: origin, peer: peer, queued: queued)
@@ -170,6 +174,9 @@ extension MessagingService {
             let unchanged = existing.editedAt == nil && existing.deletedAt == nil
             if existing.author != origin.from || existing.sid != origin.sid || existing.sentAt != sentAt || (unchanged && existing.text != text) {
                 report("a message reusing the id of another message (\(id)): ignored", sid: origin.sid, from: origin.from, device: origin.fromDevice)
+            } else if !fromMe {
+                // Sent again: the sender has not seen this device's receipt; it gets another.
+                queueReceipt(id, sid: origin.sid)
             }
             return
         }
@@ -181,10 +188,13 @@ extension MessagingService {
                                    status: fromMe ? .stored : .delivered)
         guard try database.insertMessage(record, event: event.line) else { return }
         events.announce(event)
-        if !fromMe {
-            state.withLock { $0.receipts[origin.sid, default: []].append(id) }
-            if let client = state.withLock({ $0.client }) { scheduleFlush(via: client) }
-        }
+        if !fromMe { queueReceipt(id, sid: origin.sid) }
+    }
+
+    /// A delivered receipt for the peer's message `id`, sent with the next batch.
+    private func queueReceipt(_ id: String, sid: String) {
+        state.withLock { $0.receipts[sid, default: []].append(id) }
+        if let client = state.withLock({ $0.client }) { scheduleFlush(via: client) }
     }
 
     /// The message `id` if `origin` may change it: its author, in the same conversation,

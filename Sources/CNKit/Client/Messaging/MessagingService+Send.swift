@@ -214,12 +214,20 @@ extension MessagingService {
         }
     }
 
+    /// Sends what the outbox holds that no other process has claimed and whose wait is
+    /// over, over the connection this service last heard from (the agent does this now and
+    /// then: items other commands left behind go without waiting for a device to reconnect).
+    public func flushOutbox() async {
+        guard let client = state.withLock({ $0.client }), await client.isConnected else { return }
+        await flush(devices: nil, awaiting: false, via: client)
+    }
+
     /// Sends what the outbox holds for `devices` (all devices when nil) that no other
-    /// process has claimed.
-    func flush(devices: Set<String>?, via client: RelayClient) async {
+    /// process has claimed; with `awaiting`, also what waits for a receipt.
+    func flush(devices: Set<String>?, awaiting: Bool, via client: RelayClient) async {
         guard !state.withLock({ $0.stopped }) else { return }
         do {
-            let items = try database.claimOutbox(owner: owner, devices: devices, now: now(), lease: Self.claimLease)
+            let items = try database.claimOutbox(owner: owner, devices: devices, awaiting: awaiting, now: now(), lease: Self.claimLease)
             guard !items.isEmpty else { return }
             // Items being watched by this process keep their watch.
             await transmit(items, via: client, watched: false)
@@ -262,7 +270,8 @@ extension MessagingService {
         guard let finished else { return }
         do {
             try database.settle(itemID: itemID, owner: owner, delivered: finished.report.delivered, stored: finished.report.stored,
-                                offline: finished.report.offline, now: now())
+                                offline: finished.report.offline, ownDevices: Set(try database.ownDevices().map(\.publicKey)),
+                                receiptWait: Self.receiptWait, maximumAttempts: Self.maximumAttempts, now: now())
         } catch {
             report("the outbox could not be updated: \(error)")
         }
@@ -307,12 +316,13 @@ extension MessagingService {
     public func sender(for client: RelayClient) -> any PacketSender { BoundSender(service: self, client: client) }
 
     /// Waits until nothing this process sent is on its way (or `deadline`); returns whether
-    /// the outbox holds nothing for anyone.
+    /// the outbox then holds nothing the relay has not taken (items waiting for a peer's
+    /// receipt were taken).
     public func awaitOutbox(until deadline: ContinuousClock.Instant) async -> Bool {
         while true {
             let generation = changed.generation
             let busy = state.withLock { !$0.inFlight.isEmpty }
-            if !busy { return ((try? database.outboxCount()) ?? 1) == 0 }
+            if !busy { return ((try? database.outboxCount(awaiting: false)) ?? 1) == 0 }
             let left = deadline - .now
             if left <= .zero { return false }
             await changed.wait(after: generation, limit: min(left, .seconds(1)))

@@ -29,6 +29,12 @@ public final class MessagingService: FrameService, PacketSender {
 
     /// How long an outbox claim lasts: a process that dies leaves its items to others after it.
     static let claimLease: Int64 = 60_000
+    /// How long a message handed to a peer's device waits for that device's receipt before
+    /// a flush sends it again.
+    static let receiptWait: Int64 = 30_000
+    /// Transmissions after which a message is taken as delivered without a receipt (a peer
+    /// whose client sends none, such as the original app).
+    static let maximumAttempts = 8
     /// Edits and deletes are honoured this long after the message (PROTOCOL §7).
     static let editWindow: Int64 = 24 * 3_600_000
 
@@ -91,10 +97,13 @@ public final class MessagingService: FrameService, PacketSender {
         case .delivered(let notice), .deliveryFailed(let notice): settle(notice)
         case .error(let id?, let body): await failed(itemID: id, body, via: client)
         case .sessionList:
-            // Signed in (again): everything this account still owes the relay goes now.
-            await flush(devices: nil, via: client)
+            // Signed in (again): everything this account still owes the relay goes now,
+            // including what waits for a receipt (a receipt may have been lost with the
+            // connection).
+            await flush(devices: nil, awaiting: true, via: client)
         case .peerOnline(let sid, let online):
-            await flush(devices: [online.devicePublicKey], via: client)
+            // The device is back: what it was handed before may be lost with its old process.
+            await flush(devices: [online.devicePublicKey], awaiting: true, via: client)
             let sender = BoundSender(service: self, client: client)
             for service in packetServices { await service.deviceOnline(sid: sid, device: online.devicePublicKey, via: sender) }
         default:

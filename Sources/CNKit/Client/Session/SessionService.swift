@@ -150,10 +150,10 @@ public final class SessionService: FrameService {
         guard let profile = open(packet, from: author, claimedBy: sender) else { return nil }
         let sid = ConversationID.between(account.email, sender)
         if let existing = try database.peer(sender.value), existing.blocked { return nil }
-        let sealedProfile = try database.sealProfile(PeerProfile(profile))
+        let sealedProfile = try newerProfile(profile, than: try database.peer(sender.value))
         try database.updatePeer(sender.value, sid: sid, now: now()) { record in
             if record.state != .friend { record.state = .incoming }
-            record.profile = sealedProfile
+            if let sealedProfile { record.profile = sealedProfile }
         }
         // A request's key list is the sender's as the relay stored it: it adds keys, never retires them.
         try pin(sender, sid: sid, keys: devices, complete: false)
@@ -172,20 +172,27 @@ public final class SessionService: FrameService {
             return reject("FRIEND_ACCEPTED from \(peer.value) without a valid packet")
         }
         let stamp = now()
-        let sealedProfile = try database.sealProfile(PeerProfile(profile))
         let existing = try database.peer(peer.value)
+        let sealedProfile = try newerProfile(profile, than: existing)
         if existing?.blocked == true { return reject("FRIEND_ACCEPTED from \(peer.value), who is blocked here, was ignored") }
         let before = existing?.state
         try database.updatePeer(peer.value, sid: accepted.sid, now: stamp) { record in
             record.state = .friend
             record.friendsSince = record.friendsSince ?? stamp
-            record.profile = sealedProfile
+            if let sealedProfile { record.profile = sealedProfile }
         }
         // The key list is the accepter's when it accepted (the relay may deliver it late or
         // twice): it adds keys, never retires them.
         try pin(peer, sid: accepted.sid, keys: devices, complete: false)
         // The relay may deliver an accept twice (live and kept for a missed device): report once.
         if before != .friend { report(.friendAccepted, peer.value, devices: devices.map(\.base64), name: profile.name) }
+    }
+
+    /// The packet's profile sealed for the database, unless the peer's stored one has a
+    /// higher version (an accept delivered late or twice must not bring back an older name).
+    private func newerProfile(_ packet: FriendPacket, than record: PeerRecord?) throws -> Data? {
+        if let record, let stored = database.profile(of: record), stored.nameVersion > packet.nameVersion { return nil }
+        return try database.sealProfile(PeerProfile(packet))
     }
 
     private func ended(_ event: PeerEvent, _ kind: FriendEvent.Kind, onlyIf states: Set<FriendshipState>) throws {

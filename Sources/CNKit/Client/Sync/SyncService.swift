@@ -126,10 +126,12 @@ public final class SyncService: PacketService {
         guard let sender else { return profile }
         let packet = InnerPacket.profileData(ProfileDataPacket(name: profile.name, nameVersion: profile.nameVersion,
                                                                avatarVersion: profile.avatarVersion, timestamp: now()))
+        let me = account.email
         let own = try database.ownDevices().filter { $0.trust == .trusted }.map(\.publicKey)
+        try await sender.send(packet, sid: ConversationID.between(me, me), to: own, keep: true)
         for peer in try database.peers() where peer.state == .friend && !peer.blocked {
             let devices = try database.devices(of: peer.email).filter { $0.trust == .trusted }.map(\.publicKey)
-            if !devices.isEmpty { try await sender.send(packet, sid: peer.sid, to: devices + own, keep: true) }
+            try await sender.send(packet, sid: peer.sid, to: devices, keep: true)
         }
         return profile
     }

@@ -95,6 +95,9 @@ public final class AccountDatabase: Sendable {
         migrator.registerMigration("v3: messages, outbox, event log") { db in
             try MessageLedgerSchema.create(db)
         }
+        migrator.registerMigration("v4: outbox items wait for the peer's receipt") { db in
+            try MessageLedgerSchema.addReceiptWait(db)
+        }
         return migrator
     }
 

@@ -104,8 +104,17 @@ public enum ChunkOutcome: Sendable, Equatable {
     case inconsistent
 }
 
-/// The tables of the messaging service (migration v3).
+/// The tables of the messaging service (migrations v3, v4).
 enum MessageLedgerSchema {
+    /// v4: an item the relay handed to a peer's socket stays (`awaiting`) until that
+    /// device's RECEIPT says it stored it; `attempts` counts transmissions.
+    static func addReceiptWait(_ db: Database) throws {
+        try db.alter(table: "outbox") { t in
+            t.add(column: "awaiting", .boolean).notNull().defaults(to: false)
+            t.add(column: "attempts", .integer).notNull().defaults(to: 0)
+        }
+    }
+
     static func create(_ db: Database) throws {
         try db.create(table: "message") { t in
             t.primaryKey("id", .text)
@@ -299,6 +308,8 @@ extension AccountDatabase {
             for id in ids where seen.insert(id).inserted {
                 guard let outgoing = try Bool.fetchOne(db, sql: "SELECT outgoing FROM message WHERE id = ? AND sid = ?", arguments: [id, sid]),
                       outgoing else { continue }
+                // The device has it: nothing of this message waits for it any more.
+                try db.execute(sql: "DELETE FROM outbox WHERE messageId = ? AND device = ?", arguments: [id, device])
                 let current = try Int.fetchOne(db, sql: "SELECT status FROM delivery WHERE messageId = ? AND device = ?", arguments: [id, device])
                 guard current.map({ $0 < status.rawValue }) ?? true else { continue }
                 try db.execute(sql: "INSERT OR REPLACE INTO delivery (messageId, device, status, at) VALUES (?, ?, ?, ?)",
@@ -366,19 +377,21 @@ extension AccountDatabase {
 
     /// Claims outbox items for sending by `owner` for `lease` milliseconds: those not
     /// claimed by a live claim of another process, for `devices` if given, oldest first.
-    /// Two processes never hold a claim on the same item at once (DESIGN §3).
-    public func claimOutbox(owner: String, devices: Set<String>? = nil, itemIDs: Set<String>? = nil, now: Int64, lease: Int64,
-                            limit: Int = 1_000) throws -> [OutboxItem] {
+    /// Items waiting for a receipt are included only with `awaiting` (the device came online
+    /// again, or this process reconnected: what it was handed may be lost) or once their
+    /// wait is over. Two processes never hold a claim on the same item at once (DESIGN §3).
+    public func claimOutbox(owner: String, devices: Set<String>? = nil, itemIDs: Set<String>? = nil, awaiting: Bool = false,
+                            now: Int64, lease: Int64, limit: Int = 1_000) throws -> [OutboxItem] {
+        let condition = "claimedUntil IS NULL OR claimedUntil < ? OR claimedBy = ?" + (awaiting ? " OR (awaiting AND claimedBy IS NULL)" : "")
         // The usual case, nothing to send: found out with a read, without the write lock.
         let any = try pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE claimedUntil IS NULL OR claimedUntil < ? OR claimedBy = ?)",
-                              arguments: [now, owner]) ?? false
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE \(condition))", arguments: [now, owner]) ?? false
         }
         guard any else { return [] }
         return try pool.write { db in
             var items: [OutboxItem] = []
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT * FROM outbox WHERE claimedUntil IS NULL OR claimedUntil < ? OR claimedBy = ? ORDER BY createdAt, rowid
+                SELECT * FROM outbox WHERE \(condition) ORDER BY createdAt, rowid
                 """, arguments: [now, owner])
             while items.count < limit, let row = try rows.next() {
                 let item = OutboxItem(itemID: row["itemId"], device: row["device"], sid: row["sid"], messageID: row["messageId"],
@@ -388,29 +401,42 @@ extension AccountDatabase {
                 items.append(item)
             }
             for item in items {
-                try db.execute(sql: "UPDATE outbox SET claimedBy = ?, claimedUntil = ? WHERE itemId = ? AND device = ?",
+                try db.execute(sql: "UPDATE outbox SET claimedBy = ?, claimedUntil = ?, attempts = attempts + 1 WHERE itemId = ? AND device = ?",
                                arguments: [owner, now + lease, item.itemID, item.device])
             }
             return items
         }
     }
 
-    /// What the relay said of one sent item (DELIVERED / DELIVERED_FAILED): devices that
-    /// got it or whose mailbox holds it leave the outbox and their delivery status rises;
-    /// `offline` devices keep their item, released for a later flush; devices in no list
-    /// (the relay dropped them: not a member any more) leave it undelivered.
-    public func settle(itemID: String, owner: String, delivered: [String], stored: [String], offline: [String], now: Int64) throws {
+    /// What the relay said of one sent item (DELIVERED / DELIVERED_FAILED): devices whose
+    /// mailbox holds it leave the outbox (the mailbox is durable and the device acknowledges
+    /// only what it stored); devices it was handed to live keep a message's item, waiting
+    /// for their RECEIPT until `receiptWait` ms from now (a device killed before it stored
+    /// the message never sends one, and gets it again when it is back) — except this
+    /// account's own devices (no receipts between them) and items sent `maximumAttempts`
+    /// times (a peer that never sends receipts); their delivery status rises. `offline`
+    /// devices keep the item, released for a later flush; devices in no list (the relay
+    /// dropped them: not a member any more) leave it undelivered.
+    public func settle(itemID: String, owner: String, delivered: [String], stored: [String], offline: [String], ownDevices: Set<String>,
+                       receiptWait: Int64, maximumAttempts: Int, now: Int64) throws {
         try pool.write { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT device, messageId FROM outbox WHERE itemId = ? AND claimedBy = ?", arguments: [itemID, owner])
+            let rows = try Row.fetchAll(db, sql: "SELECT device, messageId, attempts FROM outbox WHERE itemId = ? AND claimedBy = ?",
+                                        arguments: [itemID, owner])
             let got = Set(delivered), kept = Set(stored), waiting = Set(offline)
             for row in rows {
                 let device: String = row["device"]
                 let messageID: String? = row["messageId"]
+                let attempts: Int = row["attempts"]
                 if waiting.contains(device) {
                     try db.execute(sql: "UPDATE outbox SET claimedBy = NULL, claimedUntil = NULL WHERE itemId = ? AND device = ?", arguments: [itemID, device])
                     continue
                 }
-                try db.execute(sql: "DELETE FROM outbox WHERE itemId = ? AND device = ?", arguments: [itemID, device])
+                if got.contains(device), messageID != nil, !ownDevices.contains(device), attempts < maximumAttempts {
+                    try db.execute(sql: "UPDATE outbox SET claimedBy = NULL, claimedUntil = ?, awaiting = 1 WHERE itemId = ? AND device = ?",
+                                   arguments: [now + receiptWait, itemID, device])
+                } else {
+                    try db.execute(sql: "DELETE FROM outbox WHERE itemId = ? AND device = ?", arguments: [itemID, device])
+                }
                 guard let messageID else { continue }
                 let status: DeliveryStatus? = got.contains(device) ? .delivered : kept.contains(device) ? .stored : nil
                 if let status {
@@ -443,9 +469,9 @@ extension AccountDatabase {
         }
     }
 
-    /// The number of items in the outbox.
-    public func outboxCount() throws -> Int {
-        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") ?? 0 }
+    /// The number of items in the outbox (without those waiting for a receipt, unless `awaiting`).
+    public func outboxCount(awaiting: Bool = true) throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox" + (awaiting ? "" : " WHERE NOT awaiting")) ?? 0 }
     }
 
     /// Whether this account sealed an inner packet with this digest (a reflected payload).
