@@ -14,7 +14,6 @@ struct MessagingTests {
         return (relay, alice, bob)
     }
 
-    static func messages(_ outcome: Outcome) -> [[String: Any]] { outcome.lines.filter { $0["type"] as? String == "message" } }
 
     @Test func aPipedLineReachesTheFriendOnceFromTheMailbox() async throws {
         let (relay, alice, bob) = try await Self.friends()
@@ -28,7 +27,7 @@ struct MessagingTests {
 
         let received = try await bob.recv()
         #expect(received.status == 0, "\(received)")
-        let message = try #require(Self.messages(received).first, "\(received)")
+        let message = try #require((received).messages.first, "\(received)")
         #expect(message["text"] as? String == "hi")
         #expect(message["from"] as? String == "alice@example.com")
         #expect(message["fromDevice"] as? String == (try await alice.deviceKey()))
@@ -37,7 +36,7 @@ struct MessagingTests {
         #expect(message["queued"] as? Bool == true)
 
         // Exactly once: the next cn-recv has nothing new, the history has it.
-        #expect(Self.messages(try await bob.recv(["--idle", "0.5"])).isEmpty)
+        #expect((try await bob.recv(["--idle", "0.5"])).messages.isEmpty)
         let history = try await bob.recv(["--history"])
         #expect(history.lines.map { $0["text"] as? String } == ["hi"])
     }
@@ -53,7 +52,7 @@ struct MessagingTests {
         #expect(sent.lines.count == 1000)
         #expect(sent.lines.allSatisfy { ["stored", "delivered"].contains($0["status"] as? String) })
         let received = try await bob.recv(["--idle", "2"], timeout: 120)
-        #expect(Self.messages(received).map { $0["text"] as? String } == lines)
+        #expect((received).messages.map { $0["text"] as? String } == lines)
     }
 
     @Test func aBadJSONLineIsReportedAndTheOthersStillGo() async throws {
@@ -70,7 +69,7 @@ struct MessagingTests {
         }
         #expect(errors.map(\.0) == [2, 3, 4])
         #expect(errors.map(\.1) == [65, 65, 77])
-        #expect(Self.messages(try await bob.recv()).map { $0["text"] as? String } == ["first", "last"])
+        #expect((try await bob.recv()).messages.map { $0["text"] as? String } == ["first", "last"])
     }
 
     @Test func editDeleteReactionReplyAndReceiptsReachThePeer() async throws {
@@ -81,7 +80,7 @@ struct MessagingTests {
         let firstID = try #require(first.lines.first?["id"] as? String)
         let secondID = try #require(second.lines.first?["id"] as? String)
         let got = try await bob.recv(["--idle", "1", "--mark-read"])
-        #expect(Self.messages(got).map { $0["text"] as? String } == ["first message", "second"])
+        #expect((got).messages.map { $0["text"] as? String } == ["first message", "second"])
 
         let actions = [#"{"to":"bob@example.com","edit":"\#(firstID)","text":"first, edited"}"#,
                        #"{"to":"bob@example.com","delete":"\#(secondID)"}"#].joined(separator: "\n") + "\n"
@@ -99,7 +98,7 @@ struct MessagingTests {
         #expect(bobSees.lines.contains { $0["type"] as? String == "delete" && $0["id"] as? String == secondID })
 
         let aliceSees = try await alice.recv()
-        let replyEvent = try #require(Self.messages(aliceSees).first, "\(aliceSees)")
+        let replyEvent = try #require((aliceSees).messages.first, "\(aliceSees)")
         #expect(replyEvent["replyTo"] as? String == firstID)
         #expect(replyEvent["text"] as? String == "a reply")
         #expect(aliceSees.lines.contains { $0["type"] as? String == "reaction" && $0["emoji"] as? String == "👍" && $0["id"] as? String == firstID })
@@ -121,7 +120,7 @@ struct MessagingTests {
         let text = (0..<50_000).map { i in String(UnicodeScalar(UInt8(97 + i % 26))) }.joined()
         let sent = try await alice.send(["--to", "bob@example.com"], stdin: text + "\n")
         #expect(sent.status == 0, "\(sent)")
-        let message = try #require(Self.messages(try await bob.recv()).first)
+        let message = try #require((try await bob.recv()).messages.first)
         #expect((message["text"] as? String) == text)
     }
 
@@ -141,7 +140,7 @@ struct MessagingTests {
         agent.process.terminate()
         _ = try await agent.finish()
         let received = try await bob.recv()
-        #expect(Self.messages(received).map { $0["text"] as? String } == ["while the relay is down"])
+        #expect((received).messages.map { $0["text"] as? String } == ["while the relay is down"])
     }
 
     @Test func mailboxOffQueuesUntilThePeerComesOnline() async throws {
@@ -158,7 +157,7 @@ struct MessagingTests {
         let received = try await bob.recv(["--idle", "2"])
         agent.process.terminate()
         _ = try await agent.finish()
-        #expect(Self.messages(received).map { $0["text"] as? String } == ["for later"], "\(received)")
+        #expect((received).messages.map { $0["text"] as? String } == ["for later"], "\(received)")
     }
 
     @Test func badInputLinesGetErrorsAndTheRestStillGoes() async throws {
@@ -173,7 +172,7 @@ struct MessagingTests {
         #expect(errors.count == 2)
         #expect(errors.first?.contains("longer than") == true)
         #expect(errors.last?.contains("UTF-8") == true)
-        #expect(Self.messages(try await bob.recv()).map { $0["text"] as? String } == ["fine"])
+        #expect((try await bob.recv()).messages.map { $0["text"] as? String } == ["fine"])
     }
 
     @Test func notFriendsIsRefusedWith77() async throws {

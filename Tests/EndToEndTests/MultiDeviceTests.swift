@@ -5,7 +5,6 @@ import Testing
 /// a device added later catching up from the agent (MANIFEST), and profiles.
 @Suite(.serialized)
 struct MultiDeviceTests {
-    static func messages(_ outcome: Outcome) -> [[String: Any]] { outcome.lines.filter { $0["type"] as? String == "message" } }
 
     /// A second device of `device`'s account, accepted on the first one.
     static func addDevice(to device: Device, label: String) async throws -> Device {
@@ -38,11 +37,11 @@ struct MultiDeviceTests {
         #expect(Set(result["stored"] as? [String] ?? []) == expected, "\(result)")
 
         for device in [bob, bob2] {
-            let got = Self.messages(try await device.recv())
+            let got = (try await device.recv()).messages
             #expect(got.map { $0["text"] as? String } == ["to every device"], "\(device.home)")
         }
         // The second device of alice shows what the first sent (its own-device copy).
-        let copy = try #require(Self.messages(try await alice2.recv()).first)
+        let copy = try #require((try await alice2.recv()).messages.first)
         #expect(copy["from"] as? String == "alice@example.com")
         #expect(copy["to"] as? String == "bob@example.com")
         #expect(copy["fromDevice"] as? String == (try await alice.deviceKey()))
@@ -52,7 +51,7 @@ struct MultiDeviceTests {
         let reply = try await bob2.send(["--to", "alice@example.com", "from bob's second device"])
         #expect(reply.status == 0, "\(reply)")
         for device in [alice, alice2, bob] {
-            #expect(Self.messages(try await device.recv()).map { $0["text"] as? String } == ["from bob's second device"], "\(device.home)")
+            #expect((try await device.recv()).messages.map { $0["text"] as? String } == ["from bob's second device"], "\(device.home)")
         }
     }
 
@@ -64,7 +63,7 @@ struct MultiDeviceTests {
         try await alice.befriend(bob)
         for text in ["one", "two", "three"] { #expect(try await alice.send(["--to", "bob@example.com", text]).status == 0) }
         #expect(try await bob.send(["--to", "alice@example.com", "four"]).status == 0)
-        #expect(Self.messages(try await alice.recv()).count == 1)
+        #expect((try await alice.recv()).messages.count == 1)
 
         let agent = try alice.start("cn-recv", ["--follow"])
         defer { agent.process.terminate() }

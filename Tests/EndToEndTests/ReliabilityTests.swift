@@ -5,7 +5,6 @@ import Testing
 /// an agent killed mid-stream: every message arrives exactly once.
 @Suite(.serialized)
 struct ReliabilityTests {
-    static func messages(_ outcome: Outcome) -> [[String: Any]] { outcome.lines.filter { $0["type"] as? String == "message" } }
 
     @Test func threeSendersBesideTheAgentDeliverEveryMessageOnce() async throws {
         let relay = try await LocalRelay.start()
@@ -28,7 +27,7 @@ struct ReliabilityTests {
         let sentIDs = outcomes.flatMap { $0.lines.compactMap { $0["id"] as? String } }
         #expect(Set(sentIDs).count == 150)
 
-        let received = Self.messages(try await bob.recv(["--idle", "2"]))
+        let received = (try await bob.recv(["--idle", "2"])).messages
         #expect(received.count == 150, "every message once")
         #expect(Set(received.compactMap { $0["id"] as? String }) == Set(sentIDs))
         #expect(Set(received.compactMap { $0["text"] as? String }) == Set(texts.flatMap { $0 }))

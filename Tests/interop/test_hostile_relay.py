@@ -541,3 +541,32 @@ def test_profile_version_downgrade_is_rejected(alice):
     friends = expect_exit(cli("cn-friend", "list", "--offline", home=alice.home), EX_OK).lines
     assert [f.get("name") for f in friends if f["email"] == BOB] == ["Bob, version two"], friends
     check_baseline_only(alice, done, good)
+
+
+def test_timestamps_outside_1970_to_3000_are_malformed(alice):
+    good, first = baseline(alice)
+    # An EDIT of bob's own message whose timestamp would overflow a subtraction.
+    edit = {"type": "EDIT", "id": good["id"], "text": "overflow", "timestamp": -(2 ** 63)}
+    late = text("from the year 300000", ts=10 ** 16)
+    done, conns = alice.recv([first, alice.relayed(alice.bob, edit), alice.relayed(alice.bob, late)])
+    assert len(rejected(done)) == 2 and all("timestamp" in r["reason"] for r in rejected(done)), explain(done, conns)
+    check_baseline_only(alice, done, good)
+
+
+def test_an_own_devices_copy_moved_to_another_conversation_is_rejected(alice):
+    # alice's second device, known from the first sync (trusted), sent bob a message; the
+    # relay hands the copy over in the conversation with carol.
+    second = Party(ALICE)
+    entries = [session_entry(alice.email, alice.bob), session_entry(alice.email, alice.carol)]
+    for entry in entries:
+        entry["ownPubKeys"] = [second.key]
+    good, first = baseline(alice)
+    copy = dict(text("for bob only"), to=BOB)
+    unnamed = text("a copy that names nobody")
+    alice.relay.session_list = entries
+    alice.relay.script([first, alice.relayed(second, copy, sid=alice.sid(alice.carol)),
+                        alice.relayed(second, unnamed, sid=alice.sid(alice.carol))])
+    done = expect_exit(cli("cn-recv", "--idle", IDLE, home=alice.home), EX_OK)
+    assert len(rejected(done)) == 2 and all("names another recipient" in r["reason"] for r in rejected(done)), done.explain()
+    stored = by_id(alice.history())
+    assert copy["id"] not in stored and unnamed["id"] not in stored, stored

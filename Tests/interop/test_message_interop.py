@@ -332,13 +332,14 @@ def test_swift_edit_delete_reaction_and_chunks(relay, tmp_path):
                 check_result_line(line, sid, py.email, py.public_key)
 
             _, edit = await packets.take("EDIT")
-            assert set(edit) == {"type", "id", "text", "timestamp"}, edit
+            # "to" (the conversation's other member) is the toolkit's addition; the original app ignores it.
+            assert set(edit) == {"type", "id", "text", "timestamp", "to"} and edit["to"] == py.email, edit
             assert edit["id"] == s1 and edit["text"] == "first, edited" and is_int(edit["timestamp"]), edit
             _, delete = await packets.take("DELETE")
-            assert set(delete) == {"type", "id", "timestamp"}, delete
+            assert set(delete) == {"type", "id", "timestamp", "to"} and delete["to"] == py.email, delete
             assert delete["id"] == s2 and is_int(delete["timestamp"]), delete
             _, reaction = await packets.take("REACTION")
-            assert set(reaction) == {"type", "messageId", "emoji", "action", "timestamp"}, reaction
+            assert set(reaction) == {"type", "messageId", "emoji", "action", "timestamp", "to"} and reaction["to"] == py.email, reaction
             assert reaction["messageId"] == theirs and reaction["emoji"] == "🎉" and reaction["action"] == "add", reaction
             assert is_int(reaction["timestamp"]), reaction
 

@@ -27,7 +27,7 @@ public final class ClientContext: Sendable {
         let settings = EngineSettings(relayOverride: options.relayOverride, environment: options.environment,
                                       timeout: options.wait, offline: offline, agent: agent)
         engine = try ClientEngine(account: account, settings: settings, events: events ?? { event, _ in
-            if !quiet || !event.isQuietable { Output.diagnostic(["event": event]) }
+            if !quiet || !event.isQuietable { Output.diagnostic(["event": event.withoutText]) }
         })
     }
 

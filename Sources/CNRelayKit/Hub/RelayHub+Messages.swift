@@ -235,7 +235,9 @@ extension RelayHub {
             priority: priority, payload: payload, receivedAt: receivedAt)) { [self] in
             // A resend of an id the device already holds: stored once, counted once.
             onLoop { self.subtractMailboxUsage([slot: MailboxUsage(items: 1, bytes: size)]) }
-        } committed: { ok in
+        } committed: { [self] ok in
+            // A write that failed holds nothing: its room in the quota is given back.
+            if !ok { onLoop { self.subtractMailboxUsage([slot: MailboxUsage(items: 1, bytes: size)]) } }
             committed?(ok)
         }
         metrics.mailboxStored.increment()

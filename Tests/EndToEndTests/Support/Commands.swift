@@ -40,6 +40,9 @@ struct Outcome: CustomStringConvertible {
     /// The `{"error":{"code":…}}` line on stderr, if any.
     var errorCode: Int? { errorLines.compactMap { ($0["error"] as? [String: Any])?["code"] as? Int }.first }
 
+    /// The `message` event lines on stdout (cn-recv's output).
+    var messages: [[String: Any]] { lines.filter { $0["type"] as? String == "message" } }
+
     /// Events reported on stderr (`{"event":{…}}`).
     var events: [[String: Any]] { errorLines.compactMap { $0["event"] as? [String: Any] } }
 

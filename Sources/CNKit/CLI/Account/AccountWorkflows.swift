@@ -165,7 +165,8 @@ public enum AccountWorkflows {
             }
         }
         let messaging = try context.messaging
-        let profile = try await context.engine.sync.setName(name.isEmpty ? nil : name, via: client.map { messaging.sender(for: $0) })
+        // Without a connection the packets wait in the outbox for the next command that has one.
+        let profile = try await context.engine.sync.setName(name.isEmpty ? nil : name, via: client.map { messaging.sender(for: $0) } ?? messaging)
         let settled = client == nil ? false : await messaging.awaitOutbox(until: .now + wait)
         await context.close()
         Output.emit(ProfileLine(email: context.account.email.value, name: profile.name, nameVersion: profile.nameVersion,

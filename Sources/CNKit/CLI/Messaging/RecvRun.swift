@@ -55,8 +55,11 @@ public enum RecvRun {
         guard let client else { return .ok }
         let messaging = try context.messaging
         printer.attach(try context.database)
-        // Incomplete chunk sets and printed events older than a day are forgotten.
-        try? context.database.pruneMessaging(before: SessionService.wallClock() - 86_400_000)
+        let prune = { try? context.database.pruneMessaging(before: SessionService.wallClock() - 86_400_000,
+                                                           digestsBefore: SessionService.wallClock() - 30 * 86_400_000) }
+        // Printed events and incomplete chunk sets older than a day, digests of sent packets
+        // older than 30 days are forgotten: at the start, and hourly in an agent.
+        prune()
         printer.drain()
         if invocation.follow {
             var rounds = 0
@@ -66,6 +69,7 @@ public enum RecvRun {
                 // Every few seconds: what other commands of the account left in the outbox.
                 rounds += 1
                 if rounds % 4 == 0 { await messaging.flushOutbox() }
+                if rounds % 7_200 == 0 { prune() }
             }
         } else {
             let idle = Duration.milliseconds(Int64(invocation.idle * 1000))

@@ -47,8 +47,24 @@ public enum ClientEvent: Sendable, Equatable {
     /// relay's delivery notes are news of the moment, not history).
     public var isLogged: Bool {
         switch self {
-        case .delivered, .presence: false
+        // `rejected` too: a hostile relay could otherwise fill the log at its own pace.
+        case .delivered, .presence, .rejected: false
         default: true
+        }
+    }
+
+    /// The event without message text, for where a command reports news on stderr (text
+    /// there would land in logs and cron mail; `cn-recv` prints it on stdout).
+    public var withoutText: ClientEvent {
+        switch self {
+        case .message(var e):
+            e.text = nil
+            return .message(e)
+        case .edit(var e):
+            e.text = nil
+            return .edit(e)
+        default:
+            return self
         }
     }
 
@@ -128,7 +144,8 @@ public struct MessageEvent: Encodable, Sendable, Equatable {
     public var fromDevice: String
     /// The recipient: this account, or the peer for a message another own device sent.
     public var to: String
-    public var text: String
+    /// The text (nil only in ``ClientEvent/withoutText``).
+    public var text: String?
     public var replyTo: String?
     /// The author's timestamp.
     public var ts: Int64
@@ -154,7 +171,8 @@ public struct EditEvent: Encodable, Sendable, Equatable {
     public var sid: String
     public var from: String
     public var fromDevice: String
-    public var text: String
+    /// The new text (nil only in ``ClientEvent/withoutText``).
+    public var text: String?
     public var ts: Int64
     public init(id: String, origin: PacketOrigin, text: String, ts: Int64) {
         self.id = id

@@ -100,6 +100,19 @@ extension MessagingService {
 
     private func apply(_ packet: InnerPacket, origin: PacketOrigin, peer: String, queued: Bool, via client: RelayClient) async throws {
         let fromMe = origin.from == account.email.value
+        if fromMe, peer != account.email.value {
+            // Another device's copy names the conversation's other member: a copy the relay
+            // moved into another conversation does not match it.
+            switch packet {
+            case .text, .textChunk, .edit, .delete, .reaction:
+                guard packet.namedRecipient == peer else {
+                    return report("a copy from this account's device \(origin.fromDevice.prefix(12))… that names another recipient than \(peer)",
+                                  sid: origin.sid, from: origin.from, device: origin.fromDevice)
+                }
+            default:
+                break
+            }
+        }
         switch packet {
         case .text(let p):
             try store(id: p.id, text: p.text, replyTo: p.replyTo, sentAt: p.timestamp, origin: origin, peer: peer, queued: queued)
@@ -114,6 +127,9 @@ extension MessagingService {
                 try store(id: p.id, text: parts.joined(), replyTo: p.replyTo, sentAt: p.timestamp, origin: origin, peer: peer, queued: queued)
             case .inconsistent:
                 report("TEXT_CHUNK \(p.id): a chunk count that disagrees with the chunks received", sid: origin.sid, from: origin.from, device: origin.fromDevice)
+            case .tooMany:
+                report("TEXT_CHUNK \(p.id): \(origin.from) already has \(AccountDatabase.maximumOpenChunkSets) long texts incomplete here",
+                       sid: origin.sid, from: origin.from, device: origin.fromDevice)
             case .incomplete, .duplicate:
                 break
             }
@@ -209,7 +225,8 @@ extension MessagingService {
             return nil
         }
         guard message.deletedAt == nil else { return nil }
-        guard stamp - message.sentAt <= Self.editWindow, stamp >= message.sentAt else {
+        // Both are within 1970...3000 (InnerPacket.validate): the subtraction cannot overflow.
+        guard stamp >= message.sentAt, stamp - message.sentAt <= Self.editWindow else {
             report("\(what) of message \(id) outside its 24 hours", sid: origin.sid, from: origin.from, device: origin.fromDevice)
             return nil
         }

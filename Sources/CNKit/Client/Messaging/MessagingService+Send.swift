@@ -52,11 +52,11 @@ extension MessagingService {
                 throw ClientError(.badRequest, "a message of more than \(PacketLimits.maximumChunks * PacketLimits.textChunkCharacters) characters")
             }
             if parts.count == 1 {
-                packets = [(id, .text(TextPacket(id: id, text: text, timestamp: stamp, replyTo: replyTo)))]
+                packets = [(id, .text(TextPacket(id: id, text: text, timestamp: stamp, replyTo: replyTo, to: peer.value)))]
             } else {
                 packets = parts.enumerated().map { index, part in
                     ("\(id)#\(index)", .textChunk(TextChunkPacket(id: id, chunkIndex: index, totalChunks: parts.count, textChunk: part,
-                                                                 timestamp: stamp, replyTo: replyTo)))
+                                                                 timestamp: stamp, replyTo: replyTo, to: peer.value)))
                 }
             }
             message = MessageRecord(id: id, sid: sid, peer: peer.value, author: me.value, authorDevice: account.identity.publicKey.base64,
@@ -71,7 +71,7 @@ extension MessagingService {
                 m.editedAt = stamp
                 return true
             }
-            packets = [(UUID().uuidString.lowercased(), .edit(EditPacket(id: target, text: text, timestamp: stamp)))]
+            packets = [(UUID().uuidString.lowercased(), .edit(EditPacket(id: target, text: text, timestamp: stamp, to: peer.value)))]
         case .delete(_, let target):
             try ownMessage(target, sid: sid, stamp: stamp, what: "delete")
             id = target
@@ -80,7 +80,7 @@ extension MessagingService {
                 m.deletedAt = stamp
                 return true
             }
-            packets = [(UUID().uuidString.lowercased(), .delete(DeletePacket(id: target, timestamp: stamp)))]
+            packets = [(UUID().uuidString.lowercased(), .delete(DeletePacket(id: target, timestamp: stamp, to: peer.value)))]
         case .react(_, let target, let emoji, let remove):
             try checkID(target, "message id")
             guard !emoji.isEmpty, emoji.utf8.count <= PacketLimits.maximumEmojiLength else {
@@ -92,7 +92,7 @@ extension MessagingService {
             id = target
             _ = try database.setReaction(messageID: target, author: me.value, emoji: emoji, active: !remove, at: stamp, event: nil, now: created)
             packets = [(UUID().uuidString.lowercased(),
-                        .reaction(ReactionPacket(messageId: target, emoji: emoji, action: remove ? .remove : .add, timestamp: stamp)))]
+                        .reaction(ReactionPacket(messageId: target, emoji: emoji, action: remove ? .remove : .add, timestamp: stamp, to: peer.value)))]
         }
 
         var items: [OutboxItem] = []
@@ -166,6 +166,7 @@ extension MessagingService {
             try database.enqueue(items, message: nil, digests: [digest(json)], owner: owner, lease: Self.claimLease, now: created)
             if let client { await transmit(items, via: client, watched: false) }
         } else if let client {
+            try database.recordSent(digests: [digest(json)], now: created)
             var payloads: [String: String] = [:]
             for item in items { payloads[item.device] = item.payload }
             try await client.send(.message(OutgoingMessage(sid: sid, id: itemID, payloads: payloads)))
@@ -196,17 +197,16 @@ extension MessagingService {
                 size += item.payload.utf8.count
             }
             state.withLock { state in
-                var flight = state.inFlight[itemID] ?? InFlight(sid: group[0].sid, messageID: group[0].messageID, framesLeft: 0, watched: watched)
-                flight.framesLeft = frames.count
-                flight.watched = flight.watched || watched
-                state.inFlight[itemID] = flight
+                if watched { state.watched.insert(itemID) }
+                state.inFlight[itemID] = InFlight(sid: group[0].sid, messageID: group[0].messageID, framesLeft: frames.count, sentAt: .now)
             }
             for payloads in frames {
                 do {
                     try await client.send(.message(OutgoingMessage(sid: group[0].sid, id: itemID, confirm: true, payloads: payloads)))
                 } catch {
                     // The connection went: the items stay in the outbox, claimed by this
-                    // process, and go again when it is back (SESSION_LIST) or after the lease.
+                    // process, and go again when it is back (SESSION_LIST) or after the lease;
+                    // a watched item keeps its watch.
                     state.withLock { _ = $0.inFlight.removeValue(forKey: itemID) }
                     return
                 }
@@ -219,20 +219,50 @@ extension MessagingService {
     /// then: items other commands left behind go without waiting for a device to reconnect).
     public func flushOutbox() async {
         guard let client = state.withLock({ $0.client }), await client.isConnected else { return }
-        await flush(devices: nil, awaiting: false, via: client)
+        flush(devices: nil, awaiting: false, via: client)
     }
 
     /// Sends what the outbox holds for `devices` (all devices when nil) that no other
-    /// process has claimed; with `awaiting`, also what waits for a receipt.
-    func flush(devices: Set<String>?, awaiting: Bool, via client: RelayClient) async {
-        guard !state.withLock({ $0.stopped }) else { return }
-        do {
-            let items = try database.claimOutbox(owner: owner, devices: devices, awaiting: awaiting, now: now(), lease: Self.claimLease)
-            guard !items.isEmpty else { return }
-            // Items being watched by this process keep their watch.
-            await transmit(items, via: client, watched: false)
-        } catch {
-            report("the outbox could not be read: \(error)")
+    /// process has claimed; with `awaiting`, also what rests (waiting for a receipt, or for
+    /// an offline device). Runs off the frame path (it waits for the window, which
+    /// DELIVERED frames open), one flush at a time.
+    func flush(devices: Set<String>?, awaiting: Bool, via client: RelayClient) {
+        let start = state.withLock { state -> Bool in
+            guard !state.stopped else { return false }
+            state.flushRequests.append((devices, awaiting))
+            defer { state.flushing = true }
+            return !state.flushing
+        }
+        guard start else { return }
+        Task { await self.runFlushes(via: client) }
+    }
+
+    private func runFlushes(via client: RelayClient) async {
+        while let request = state.withLock({ state -> (devices: Set<String>?, awaiting: Bool)? in
+            guard !state.flushRequests.isEmpty, !state.stopped else {
+                state.flushing = false
+                return nil
+            }
+            return state.flushRequests.removeFirst()
+        }) {
+            do {
+                let busy = state.withLock { Set($0.inFlight.keys) }
+                // What this process has on its way now is not sent twice.
+                let items = try database.claimOutbox(owner: owner, devices: request.devices, awaiting: request.awaiting, now: now(),
+                                                     lease: Self.claimLease).filter { !busy.contains($0.itemID) }
+                var order: [String] = []
+                var groups: [String: [OutboxItem]] = [:]
+                for item in items {
+                    if groups[item.itemID] == nil { order.append(item.itemID) }
+                    groups[item.itemID, default: []].append(item)
+                }
+                for itemID in order {
+                    await waitForWindow(client)
+                    await transmit(groups[itemID]!, via: client, watched: false)
+                }
+            } catch {
+                report("the outbox could not be read: \(error)")
+            }
         }
     }
 
@@ -243,7 +273,11 @@ extension MessagingService {
     func waitForWindow(_ client: RelayClient) async {
         while true {
             let generation = changed.generation
-            let (count, limit, stopped) = state.withLock { ($0.inFlight.count, $0.throttled ? 1 : 256, $0.stopped) }
+            let (count, limit, stopped) = state.withLock { state in
+                // An item unanswered for long (its DELIVERED lost) no longer holds the window.
+                let now = ContinuousClock.now
+                return (state.inFlight.values.filter { now - $0.sentAt < Self.answerWait }.count, state.throttled ? 1 : 256, state.stopped)
+            }
             if count < limit || stopped { return }
             guard await client.isConnected else { return }
             await changed.wait(after: generation, limit: .milliseconds(250))
@@ -253,7 +287,7 @@ extension MessagingService {
     /// The relay's DELIVERED / DELIVERED_FAILED for an item.
     func settle(_ notice: DeliveryNotice) {
         guard let itemID = notice.id else { return }
-        let finished = state.withLock { state -> InFlight? in
+        let finished = state.withLock { state -> (flight: InFlight, watched: Bool)? in
             guard var flight = state.inFlight[itemID] else { return nil }
             flight.report.delivered += notice.report.delivered
             flight.report.stored += notice.report.stored
@@ -264,18 +298,18 @@ extension MessagingService {
                 return nil
             }
             state.inFlight[itemID] = nil
-            if flight.watched { state.outcomes[itemID] = .settled(flight.report) }
-            return flight
+            if state.watched.contains(itemID) { state.outcomes[itemID] = .settled(flight.report) }
+            return (flight, state.watched.contains(itemID))
         }
-        guard let finished else { return }
+        guard let (flight, watched) = finished else { return }
         do {
-            try database.settle(itemID: itemID, owner: owner, delivered: finished.report.delivered, stored: finished.report.stored,
-                                offline: finished.report.offline, ownDevices: Set(try database.ownDevices().map(\.publicKey)),
-                                receiptWait: Self.receiptWait, maximumAttempts: Self.maximumAttempts, now: now())
+            try database.settle(itemID: itemID, owner: owner, delivered: flight.report.delivered, stored: flight.report.stored,
+                                offline: flight.report.offline, ownDevices: Set(try database.ownDevices().map(\.publicKey)),
+                                receiptWait: Self.receiptWait, offlineRest: Self.offlineRest, maximumAttempts: Self.maximumAttempts, now: now())
         } catch {
             report("the outbox could not be updated: \(error)")
         }
-        if !finished.watched, let messageID = finished.messageID { announceDelivery(of: messageID, sid: finished.sid) }
+        if !watched, let messageID = flight.messageID { announceDelivery(of: messageID, sid: flight.sid) }
         changed.notify()
     }
 
@@ -293,22 +327,27 @@ extension MessagingService {
     /// from then on); anything else means the relay will not take it, and it leaves the outbox.
     func failed(itemID: String, _ body: ErrorBody, via client: RelayClient) async {
         guard let flight = state.withLock({ $0.inFlight[itemID] }) else { return }
+        let watched = state.withLock { $0.watched.contains(itemID) }
         if body.code == .rateLimited {
             state.withLock { $0.throttled = true }
             Task {
                 try? await Task.sleep(for: .milliseconds(Int.random(in: 50...150)))
-                guard let items = try? self.database.claimOutbox(owner: self.owner, itemIDs: [itemID], now: self.now(), lease: Self.claimLease),
-                      !items.isEmpty else { return }
-                await self.transmit(items, via: client, watched: flight.watched)
+                guard !self.state.withLock({ $0.stopped }),
+                      let items = try? self.database.claimOutbox(owner: self.owner, itemIDs: [itemID], now: self.now(), lease: Self.claimLease),
+                      !items.isEmpty else {
+                    _ = self.state.withLock { $0.inFlight.removeValue(forKey: itemID) }
+                    return
+                }
+                await self.transmit(items, via: client, watched: watched)
             }
             return
         }
         state.withLock { state in
             state.inFlight[itemID] = nil
-            if flight.watched { state.outcomes[itemID] = .failed(ClientError.relay(body)) }
+            if watched { state.outcomes[itemID] = .failed(ClientError.relay(body)) }
         }
         try? database.dropOutbox(itemID: itemID)
-        if !flight.watched { report("the relay refused an outbox item for \(flight.sid): \(body.message) (\(body.code.rawValue))", sid: flight.sid) }
+        if !watched { report("the relay refused an outbox item for \(flight.sid): \(body.message) (\(body.code.rawValue))", sid: flight.sid) }
         changed.notify()
     }
 
@@ -371,6 +410,11 @@ extension MessagingService {
 
     /// Forgets the outcomes of a ticket that has been reported.
     public func forget(_ ticket: SendTicket) {
-        state.withLock { state in for id in ticket.itemIDs { state.outcomes[id] = nil } }
+        state.withLock { state in
+            for id in ticket.itemIDs {
+                state.outcomes[id] = nil
+                state.watched.remove(id)
+            }
+        }
     }
 }

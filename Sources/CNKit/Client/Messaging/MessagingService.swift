@@ -35,6 +35,9 @@ public final class MessagingService: FrameService, PacketSender {
     /// Transmissions after which a message is taken as delivered without a receipt (a peer
     /// whose client sends none, such as the original app).
     static let maximumAttempts = 8
+    /// How long an item rests after the relay reported its device offline (mailbox off or
+    /// full), unless the device comes online first.
+    static let offlineRest: Int64 = 300_000
     /// Edits and deletes are honoured this long after the message (PROTOCOL §7).
     static let editWindow: Int64 = 24 * 3_600_000
 
@@ -47,8 +50,16 @@ public final class MessagingService: FrameService, PacketSender {
         var lastTimestamp: Int64 = 0
         /// Items this process sent and has not heard back about, by MSG id.
         var inFlight: [String: InFlight] = [:]
-        /// Outcomes of the items a caller watches (``SendTicket``), by MSG id.
+        /// The items a caller watches (``SendTicket``): their outcome is kept for it, even
+        /// when a reconnection sends them again.
+        var watched: Set<String> = []
+        /// Outcomes of the watched items, by MSG id.
         var outcomes: [String: ItemOutcome] = [:]
+        /// Flushes asked for and not yet run; one runs at a time, off the frame path.
+        var flushRequests: [(devices: Set<String>?, awaiting: Bool)] = []
+        var flushing = false
+        /// SESSION_LISTs seen: the first is this process's sign-in, later ones reconnections.
+        var sessions = 0
         /// Mailbox items stored and not yet acknowledged.
         var acks: [String] = []
         /// Delivered receipts to send, per conversation.
@@ -67,9 +78,12 @@ public final class MessagingService: FrameService, PacketSender {
         /// MSG frames it went out in (a large fan-out is split) that have not been answered.
         var framesLeft: Int
         var report = DeliveryReport()
-        /// A caller watches it (its result line reports it; no `delivered` event).
-        var watched: Bool
+        /// When it went: an item unanswered for ``answerWait`` no longer holds the window.
+        var sentAt: ContinuousClock.Instant
     }
+
+    /// How long an item may wait for DELIVERED before it stops counting against the window.
+    static let answerWait: Duration = .seconds(30)
 
     /// What became of an item.
     enum ItemOutcome: Sendable {
@@ -97,13 +111,19 @@ public final class MessagingService: FrameService, PacketSender {
         case .delivered(let notice), .deliveryFailed(let notice): settle(notice)
         case .error(let id?, let body): await failed(itemID: id, body, via: client)
         case .sessionList:
-            // Signed in (again): everything this account still owes the relay goes now,
-            // including what waits for a receipt (a receipt may have been lost with the
-            // connection).
-            await flush(devices: nil, awaiting: true, via: client)
+            // Signed in (again): everything this account still owes the relay goes now; after
+            // a reconnection also what waits for a receipt (it may have been lost with the
+            // connection). What was on its way on the old connection goes again with it.
+            let reconnected = state.withLock { state -> Bool in
+                state.sessions += 1
+                state.throttled = false
+                state.inFlight.removeAll()
+                return state.sessions > 1
+            }
+            flush(devices: nil, awaiting: reconnected, via: client)
         case .peerOnline(let sid, let online):
             // The device is back: what it was handed before may be lost with its old process.
-            await flush(devices: [online.devicePublicKey], awaiting: true, via: client)
+            flush(devices: [online.devicePublicKey], awaiting: true, via: client)
             let sender = BoundSender(service: self, client: client)
             for service in packetServices { await service.deviceOnline(sid: sid, device: online.devicePublicKey, via: sender) }
         default:

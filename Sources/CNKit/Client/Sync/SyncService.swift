@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import CNProtocol
 import CNCrypto
 import CNStore
@@ -34,8 +35,13 @@ public final class SyncService: PacketService {
     let now: @Sendable () -> Int64
     /// Whether this process answers own-device sync (the account's agent, `cn-recv --follow`).
     let answersSync: Bool
-    /// How many recent messages a MANIFEST carries.
+    /// How many recent messages a MANIFEST carries at most, and how many bytes of text: it
+    /// must fit one MSG (409,600 characters of payload) after gzip and sealing.
     static let manifestMessages = 200
+    static let manifestTextBytes = 256 * 1024
+    /// Own devices this process sent a MANIFEST to (once per device per run: a relay that
+    /// repeats PEER_ONLINE does not make it send one again).
+    private let served = Mutex<Set<String>>([])
 
     public init(account: Account, database: AccountDatabase, events: EventReporter, answersSync: Bool,
                 now: @escaping @Sendable () -> Int64 = SessionService.wallClock) {
@@ -52,7 +58,8 @@ public final class SyncService: PacketService {
         let me = account.email
         if sid == ConversationID.between(me, me) {
             // Another device of this account came online: the agent tells it what this one knows.
-            guard answersSync, let own = try? database.ownDevices().first(where: { $0.publicKey == device }), own.trust == .trusted else { return }
+            guard answersSync, let own = try? database.ownDevices().first(where: { $0.publicKey == device }), own.trust == .trusted,
+                  served.withLock({ $0.insert(device).inserted }) else { return }
             do { try await sender.send(.manifest(try manifest()), sid: sid, to: [own.publicKey], keep: false) } catch {
                 report("a MANIFEST could not be sent: \(error)")
             }
@@ -119,11 +126,8 @@ public final class SyncService: PacketService {
 
     /// Sets this account's name (a version above every earlier one) and tells every friend
     /// (each trusted device, through the outbox) and this account's other devices.
-    public func setName(_ name: String?, via sender: (any PacketSender)?) async throws -> PeerProfile {
-        let current = try database.ownProfile()
-        let profile = PeerProfile(name: name, nameVersion: (current?.nameVersion ?? 0) + 1, avatarVersion: current?.avatarVersion ?? 0)
-        try database.setOwnProfile(profile)
-        guard let sender else { return profile }
+    public func setName(_ name: String?, via sender: any PacketSender) async throws -> PeerProfile {
+        let profile = try database.bumpOwnProfile(name: name)
         let packet = InnerPacket.profileData(ProfileDataPacket(name: profile.name, nameVersion: profile.nameVersion,
                                                                avatarVersion: profile.avatarVersion, timestamp: now()))
         let me = account.email
@@ -144,10 +148,17 @@ public final class SyncService: PacketService {
         let blocks = peers.filter(\.blocked).map { ManifestPacket.Block(email: $0.email, blocked: true, ts: $0.updatedAt) }
         let requests = peers.filter { $0.state == .outgoing }.map { ManifestPacket.Request(email: $0.email, ts: $0.updatedAt) }
         let profile = try database.ownProfile().map { ManifestPacket.Profile(name: $0.name, nameVersion: $0.nameVersion, ts: now()) }
-        let messages = try database.messages(limit: Self.manifestMessages).map {
-            ManifestPacket.Message(id: $0.id, peer: $0.peer, author: $0.author, authorDevice: $0.authorDevice, text: $0.text,
-                                   replyTo: $0.replyTo, sentAt: $0.sentAt, editedAt: $0.editedAt, deletedAt: $0.deletedAt)
+        // The newest messages first, as many as fit the text budget, then in order.
+        var messages: [ManifestPacket.Message] = []
+        var budget = Self.manifestTextBytes
+        for m in try database.messages(limit: Self.manifestMessages).reversed() {
+            let size = m.text.utf8.count
+            guard size <= budget else { break }
+            budget -= size
+            messages.append(ManifestPacket.Message(id: m.id, peer: m.peer, author: m.author, authorDevice: m.authorDevice, text: m.text,
+                                                   replyTo: m.replyTo, sentAt: m.sentAt, editedAt: m.editedAt, deletedAt: m.deletedAt))
         }
+        messages.reverse()
         return ManifestPacket(sections: .init(blocks: blocks, requests: requests, aliases: [], profile: profile, messages: messages),
                               timestamp: now())
     }

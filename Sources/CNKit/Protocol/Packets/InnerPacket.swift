@@ -62,6 +62,9 @@ public enum PacketLimits {
     public static let maximumNameLength = 256
     /// The most items of one MANIFEST section.
     public static let maximumManifestItems = 1_000
+    /// The latest timestamp accepted (year 3000, in milliseconds): timestamps are the
+    /// author's clock, compared and subtracted, so they are held to 0...this.
+    public static let maximumTimestamp: Int64 = 32_503_680_000_000
 }
 
 /// TEXT: a message.
@@ -71,11 +74,16 @@ public struct TextPacket: Codable, Sendable, Equatable {
     /// The author's clock, milliseconds since 1970.
     public var timestamp: Int64
     public var replyTo: String?
-    public init(id: String, text: String, timestamp: Int64, replyTo: String? = nil) {
+    /// The conversation's other member, as the author names it (**new**; the original app
+    /// ignores it): the author's other devices refuse a copy the relay moved to another
+    /// conversation, since nothing else in the packet names the recipient.
+    public var to: String?
+    public init(id: String, text: String, timestamp: Int64, replyTo: String? = nil, to: String? = nil) {
         self.id = id
         self.text = text
         self.timestamp = timestamp
         self.replyTo = replyTo
+        self.to = to
     }
 }
 
@@ -87,13 +95,16 @@ public struct TextChunkPacket: Codable, Sendable, Equatable {
     public var textChunk: String
     public var timestamp: Int64
     public var replyTo: String?
-    public init(id: String, chunkIndex: Int, totalChunks: Int, textChunk: String, timestamp: Int64, replyTo: String? = nil) {
+    /// As ``TextPacket/to``.
+    public var to: String?
+    public init(id: String, chunkIndex: Int, totalChunks: Int, textChunk: String, timestamp: Int64, replyTo: String? = nil, to: String? = nil) {
         self.id = id
         self.chunkIndex = chunkIndex
         self.totalChunks = totalChunks
         self.textChunk = textChunk
         self.timestamp = timestamp
         self.replyTo = replyTo
+        self.to = to
     }
 }
 
@@ -102,10 +113,13 @@ public struct EditPacket: Codable, Sendable, Equatable {
     public var id: String
     public var text: String
     public var timestamp: Int64
-    public init(id: String, text: String, timestamp: Int64) {
+    /// As ``TextPacket/to``.
+    public var to: String?
+    public init(id: String, text: String, timestamp: Int64, to: String? = nil) {
         self.id = id
         self.text = text
         self.timestamp = timestamp
+        self.to = to
     }
 }
 
@@ -113,9 +127,12 @@ public struct EditPacket: Codable, Sendable, Equatable {
 public struct DeletePacket: Codable, Sendable, Equatable {
     public var id: String
     public var timestamp: Int64
-    public init(id: String, timestamp: Int64) {
+    /// As ``TextPacket/to``.
+    public var to: String?
+    public init(id: String, timestamp: Int64, to: String? = nil) {
         self.id = id
         self.timestamp = timestamp
+        self.to = to
     }
 }
 
@@ -126,11 +143,14 @@ public struct ReactionPacket: Codable, Sendable, Equatable {
     public var emoji: String
     public var action: Action
     public var timestamp: Int64
-    public init(messageId: String, emoji: String, action: Action, timestamp: Int64) {
+    /// As ``TextPacket/to``.
+    public var to: String?
+    public init(messageId: String, emoji: String, action: Action, timestamp: Int64, to: String? = nil) {
         self.messageId = messageId
         self.emoji = emoji
         self.action = action
         self.timestamp = timestamp
+        self.to = to
     }
 }
 
@@ -359,8 +379,40 @@ extension InnerPacket {
 
     private struct Body<T: Decodable>: Decodable { var data: T }
 
+    /// The conversation member the author names (``TextPacket/to``), for the packets that carry one.
+    public var namedRecipient: String? {
+        switch self {
+        case .text(let p): p.to
+        case .textChunk(let p): p.to
+        case .edit(let p): p.to
+        case .delete(let p): p.to
+        case .reaction(let p): p.to
+        default: nil
+        }
+    }
+
+    /// The author's timestamp, for the packets that carry one.
+    var timestamp: Int64? {
+        switch self {
+        case .text(let p): p.timestamp
+        case .textChunk(let p): p.timestamp
+        case .edit(let p): p.timestamp
+        case .delete(let p): p.timestamp
+        case .reaction(let p): p.timestamp
+        case .receipt(let p): p.timestamp
+        case .profileVersion(let p): p.timestamp
+        case .getProfile(let p): p.timestamp
+        case .profileData(let p): p.timestamp
+        case .manifest(let p): p.timestamp
+        case .unknown: nil
+        }
+    }
+
     /// The bounds of PROTOCOL §7 and ``PacketLimits``.
     func validate() throws(PacketError) {
+        if let timestamp, !(0...PacketLimits.maximumTimestamp).contains(timestamp) {
+            throw PacketError("\(type): a timestamp outside 1970 to 3000")
+        }
         func id(_ value: String, _ what: String) throws(PacketError) {
             guard !value.isEmpty, value.utf8.count <= PacketLimits.maximumIDLength else { throw PacketError("\(type): a bad \(what)") }
         }
@@ -394,6 +446,9 @@ extension InnerPacket {
             guard [s.blocks?.count, s.requests?.count, s.aliases?.count, s.messages?.count].allSatisfy({ ($0 ?? 0) <= PacketLimits.maximumManifestItems }) else {
                 throw PacketError("MANIFEST: a section over \(PacketLimits.maximumManifestItems) items")
             }
+            let stamps = (s.blocks ?? []).map(\.ts) + (s.requests ?? []).map(\.ts) + (s.aliases ?? []).map(\.ts) + [s.profile?.ts ?? 0]
+                + (s.messages ?? []).flatMap { [$0.sentAt, $0.editedAt ?? 0, $0.deletedAt ?? 0] }
+            guard stamps.allSatisfy({ (0...PacketLimits.maximumTimestamp).contains($0) }) else { throw PacketError("MANIFEST: a timestamp outside 1970 to 3000") }
             for m in s.messages ?? [] {
                 try id(m.id, "message id")
                 if let reply = m.replyTo { try id(reply, "replyTo") }

@@ -160,6 +160,19 @@ extension AccountDatabase {
         return try sealed.map { try open(PeerProfile.self, $0, column: Self.ownProfileColumn) }
     }
 
+    /// Gives this account the name `name` at a version one above the current one, in one
+    /// transaction (two commands setting names at once get two versions).
+    public func bumpOwnProfile(name: String?) throws -> PeerProfile {
+        try pool.write { db in
+            let current = try Data.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'ownProfile'")
+                .flatMap { try? open(PeerProfile.self, $0, column: Self.ownProfileColumn) }
+            let profile = PeerProfile(name: name, nameVersion: (current?.nameVersion ?? 0) + 1, avatarVersion: current?.avatarVersion ?? 0)
+            try db.execute(sql: "INSERT OR REPLACE INTO setting (name, value) VALUES ('ownProfile', ?)",
+                           arguments: [try seal(profile, column: Self.ownProfileColumn)])
+            return profile
+        }
+    }
+
     /// Replaces this account's profile if `profile` is newer (a higher name version); returns
     /// whether it did.
     @discardableResult

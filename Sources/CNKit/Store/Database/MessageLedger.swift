@@ -102,6 +102,8 @@ public enum ChunkOutcome: Sendable, Equatable {
     case duplicate
     /// Its count disagrees with the chunks already stored for the message.
     case inconsistent
+    /// The author already has ``AccountDatabase/maximumOpenChunkSets`` sets incomplete.
+    case tooMany
 }
 
 /// The tables of the messaging service (migrations v3, v4).
@@ -382,23 +384,29 @@ extension AccountDatabase {
     /// wait is over. Two processes never hold a claim on the same item at once (DESIGN §3).
     public func claimOutbox(owner: String, devices: Set<String>? = nil, itemIDs: Set<String>? = nil, awaiting: Bool = false,
                             now: Int64, lease: Int64, limit: Int = 1_000) throws -> [OutboxItem] {
-        let condition = "claimedUntil IS NULL OR claimedUntil < ? OR claimedBy = ?" + (awaiting ? " OR (awaiting AND claimedBy IS NULL)" : "")
+        // Free rows: unclaimed and not resting, or a lapsed claim, or this process's own;
+        // with `awaiting`, also the resting ones (waiting for a receipt, or for an offline
+        // device to come back).
+        var condition = "(claimedUntil IS NULL OR claimedUntil < ? OR claimedBy = ?" + (awaiting ? " OR claimedBy IS NULL)" : ")")
+        var arguments: StatementArguments = [now, owner]
+        if let devices {
+            condition += " AND device IN (\(devices.map { _ in "?" }.joined(separator: ",")))"
+            arguments += StatementArguments(Array(devices))
+        }
+        if let itemIDs {
+            condition += " AND itemId IN (\(itemIDs.map { _ in "?" }.joined(separator: ",")))"
+            arguments += StatementArguments(Array(itemIDs))
+        }
         // The usual case, nothing to send: found out with a read, without the write lock.
         let any = try pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE \(condition))", arguments: [now, owner]) ?? false
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE \(condition))", arguments: arguments) ?? false
         }
         guard any else { return [] }
         return try pool.write { db in
-            var items: [OutboxItem] = []
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT * FROM outbox WHERE \(condition) ORDER BY createdAt, rowid
-                """, arguments: [now, owner])
-            while items.count < limit, let row = try rows.next() {
-                let item = OutboxItem(itemID: row["itemId"], device: row["device"], sid: row["sid"], messageID: row["messageId"],
-                                      payload: row["payload"], createdAt: row["createdAt"])
-                if let devices, !devices.contains(item.device) { continue }
-                if let itemIDs, !itemIDs.contains(item.itemID) { continue }
-                items.append(item)
+            let items = try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE \(condition) ORDER BY createdAt, rowid LIMIT ?",
+                                         arguments: arguments + [limit]).map { row in
+                OutboxItem(itemID: row["itemId"], device: row["device"], sid: row["sid"], messageID: row["messageId"],
+                           payload: row["payload"], createdAt: row["createdAt"])
             }
             for item in items {
                 try db.execute(sql: "UPDATE outbox SET claimedBy = ?, claimedUntil = ?, attempts = attempts + 1 WHERE itemId = ? AND device = ?",
@@ -418,7 +426,7 @@ extension AccountDatabase {
     /// devices keep the item, released for a later flush; devices in no list (the relay
     /// dropped them: not a member any more) leave it undelivered.
     public func settle(itemID: String, owner: String, delivered: [String], stored: [String], offline: [String], ownDevices: Set<String>,
-                       receiptWait: Int64, maximumAttempts: Int, now: Int64) throws {
+                       receiptWait: Int64, offlineRest: Int64, maximumAttempts: Int, now: Int64) throws {
         try pool.write { db in
             let rows = try Row.fetchAll(db, sql: "SELECT device, messageId, attempts FROM outbox WHERE itemId = ? AND claimedBy = ?",
                                         arguments: [itemID, owner])
@@ -428,7 +436,9 @@ extension AccountDatabase {
                 let messageID: String? = row["messageId"]
                 let attempts: Int = row["attempts"]
                 if waiting.contains(device) {
-                    try db.execute(sql: "UPDATE outbox SET claimedBy = NULL, claimedUntil = NULL WHERE itemId = ? AND device = ?", arguments: [itemID, device])
+                    // Rests until the device comes online (PEER_ONLINE) or `offlineRest` passes.
+                    try db.execute(sql: "UPDATE outbox SET claimedBy = NULL, claimedUntil = ? WHERE itemId = ? AND device = ?",
+                                   arguments: [now + offlineRest, itemID, device])
                     continue
                 }
                 if got.contains(device), messageID != nil, !ownDevices.contains(device), attempts < maximumAttempts {
@@ -481,6 +491,9 @@ extension AccountDatabase {
 
     // MARK: Text chunks
 
+    /// The most incomplete long texts kept per author (each at most 512 × 12,000 characters).
+    public static let maximumOpenChunkSets = 8
+
     /// Stores one chunk of a long text; when it completes the set, returns the parts in order
     /// and forgets them.
     public func addChunk(id: String, author: String, index: Int, total: Int, text: String, now: Int64) throws -> ChunkOutcome {
@@ -488,6 +501,10 @@ extension AccountDatabase {
         return try pool.write { db in
             let totals = try Int.fetchSet(db, sql: "SELECT DISTINCT totalChunks FROM textChunk WHERE id = ? AND author = ?", arguments: [id, author])
             if !totals.isEmpty, totals != [total] { return .inconsistent }
+            if totals.isEmpty,
+               try Int.fetchOne(db, sql: "SELECT count(DISTINCT id) FROM textChunk WHERE author = ?", arguments: [author]) ?? 0 >= Self.maximumOpenChunkSets {
+                return .tooMany
+            }
             try db.execute(sql: "INSERT OR IGNORE INTO textChunk (id, author, chunkIndex, totalChunks, body, at) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [id, author, index, total, body, now])
             guard db.changesCount > 0 else { return .duplicate }
@@ -524,13 +541,24 @@ extension AccountDatabase {
         return bodies.compactMap { (try? open(Data.self, $0, column: Self.eventColumn)).map { Array($0) } }
     }
 
-    /// Forgets what is old: taken events, incomplete chunk sets and reflection digests
-    /// older than `before` (milliseconds since 1970).
-    public func pruneMessaging(before: Int64) throws {
+    /// Forgets what is old: taken events and incomplete chunk sets older than `before`,
+    /// digests of sent packets older than `digestsBefore` (milliseconds since 1970).
+    public func pruneMessaging(before: Int64, digestsBefore: Int64) throws {
         try pool.write { db in
             let cursor = try Int64.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'recvCursor'") ?? 0
             try db.execute(sql: "DELETE FROM event WHERE seq <= ? AND at < ?", arguments: [cursor, before])
             try db.execute(sql: "DELETE FROM textChunk WHERE at < ?", arguments: [before])
+            try db.execute(sql: "DELETE FROM sentPacket WHERE at < ?", arguments: [digestsBefore])
+        }
+    }
+
+    /// Remembers the digests of inner packets this account sealed (for the reflection check).
+    public func recordSent(digests: [[UInt8]], now: Int64) throws {
+        guard !digests.isEmpty else { return }
+        try pool.write { db in
+            for digest in digests {
+                try db.execute(sql: "INSERT OR IGNORE INTO sentPacket (digest, at) VALUES (?, ?)", arguments: [Data(digest), now])
+            }
         }
     }
 }
