@@ -35,7 +35,7 @@ public enum RecvRun {
     /// Runs the command; returns its exit status.
     public static func run(_ invocation: RecvInvocation, options: ClientOptions) async throws -> ExitStatus {
         if invocation.history { return try history(invocation, options: options) }
-        let printer = EventPrinter(quiet: options.quiet)
+        let printer = EventPrinter(quiet: options.quiet, tracksMessages: invocation.markRead)
         let context = try ClientContext(options, agent: invocation.follow, events: { event, logged in printer.handle(event, logged: logged) })
         let stop = StopSignal()
         let backoffStart = Duration.milliseconds(500)
@@ -158,8 +158,13 @@ final class EventPrinter: Sendable {
     }
     private let state = Mutex(State())
     private let quiet: Bool
+    /// Whether printed messages are remembered (for `--mark-read`).
+    private let tracksMessages: Bool
 
-    init(quiet: Bool) { self.quiet = quiet }
+    init(quiet: Bool, tracksMessages: Bool) {
+        self.quiet = quiet
+        self.tracksMessages = tracksMessages
+    }
 
     var database: AccountDatabase? { state.withLock { $0.database } }
     var lastActivity: ContinuousClock.Instant { state.withLock { $0.lastActivity } }
@@ -182,14 +187,18 @@ final class EventPrinter: Sendable {
         // Taken under the lock: two drains of this process never print a line twice or out of order.
         state.withLock { state in
             while let lines = try? database.takeEvents(limit: 500), !lines.isEmpty {
+                // One write for the batch: a pipe reader gets whole lines, in order.
+                var text = ""
                 for line in lines {
-                    Output.write(String(decoding: line, as: UTF8.self) + "\n", to: STDOUT_FILENO)
-                    if let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+                    text += String(decoding: line, as: UTF8.self) + "\n"
+                    if tracksMessages, let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
                        object["type"] as? String == "message", let id = object["id"] as? String, let sid = object["sid"] as? String {
                         state.printedMessages.append((id, sid))
                     }
                 }
+                Output.write(text, to: STDOUT_FILENO)
                 state.lastActivity = .now
+                if lines.count < 500 { break }  // the log is drained: no second transaction to find that out
             }
         }
     }

@@ -34,7 +34,7 @@ extension MessagingService {
         if sid == selfSid {
             peerEmail = me.value
         } else {
-            guard let peer = try? database.peer(sid: sid), peer.state == .friend, !peer.blocked else {
+            guard let peer = try? cache.peer(sid: sid), peer.state == .friend, !peer.blocked else {
                 report("a message in a conversation with no friend (\(sid.prefix(12))…)", sid: sid, device: device)
                 return .done
             }
@@ -44,7 +44,7 @@ extension MessagingService {
         if message.senderHash == me.hash {
             sender = me.value
             guard device != account.identity.publicKey.base64,
-                  let own = try? database.ownDevices().first(where: { $0.publicKey == device }) else {
+                  let own = try? cache.ownDevices().first(where: { $0.publicKey == device }) else {
                 report("a message said to come from an unknown device of this account", sid: sid, from: sender, device: device)
                 return .done
             }
@@ -55,7 +55,7 @@ extension MessagingService {
             }
         } else if sid != selfSid, message.senderHash == EmailAddress(peerEmail)?.hash {
             sender = peerEmail
-            let pinned = (try? database.devices(of: peerEmail))?.first { $0.publicKey == device }
+            let pinned = (try? cache.devices(of: peerEmail))?.first { $0.publicKey == device }
             guard let pinned, pinned.trust != .retired else {
                 report("a message from a device of \(peerEmail) that is not pinned", sid: sid, from: peerEmail, device: device)
                 return .done
@@ -272,7 +272,7 @@ extension MessagingService {
     /// Sends a RECEIPT for messages of conversation `sid` to the peer's trusted devices. Not
     /// kept in the outbox: a receipt that does not arrive only leaves a status behind.
     func sendReceipt(_ ids: [String], kind: ReceiptPacket.Kind, sid: String, via client: RelayClient) async {
-        guard let peer = try? database.peer(sid: sid), let devices = try? database.devices(of: peer.email) else { return }
+        guard let peer = try? cache.peer(sid: sid), let devices = try? cache.devices(of: peer.email) else { return }
         let trusted = devices.filter { $0.trust == .trusted }.map(\.publicKey)
         guard !trusted.isEmpty else { return }
         // Best effort: receipts only move a status on the peer's side.

@@ -24,18 +24,18 @@ extension MessagingService {
         let me = account.email
         let peer = request.to
         guard peer != me else { throw ClientError(.badRequest, "you cannot send messages to yourself") }
-        guard let record = try database.peer(peer.value), record.state == .friend else {
+        guard let record = try cache.peer(email: peer.value), record.state == .friend else {
             throw ClientError(.notAllowed, "\(peer.value) is not a friend (send a friend request first: cn-friend request \(peer.value))")
         }
         guard !record.blocked else { throw ClientError(.notAllowed, "\(peer.value) is blocked (cn-friend unblock \(peer.value))") }
         let sid = record.sid
-        let devices = try database.devices(of: peer.value)
+        let devices = try cache.devices(of: peer.value)
         let peerDevices = devices.filter { $0.trust == .trusted }.map(\.publicKey)
         let heldBack = devices.filter { $0.trust == .unconfirmed }.map(\.publicKey)
         guard !peerDevices.isEmpty else {
             throw ClientError(.notAllowed, "no trusted device key for \(peer.value): accept its new keys first (`cn-friend trust` or `verify`)")
         }
-        let ownDevices = try database.ownDevices().filter { $0.trust == .trusted }.map(\.publicKey)
+        let ownDevices = try cache.ownDevices().filter { $0.trust == .trusted }.map(\.publicKey)
         let stamp = nextTimestamp()
         let created = now()
 
@@ -304,7 +304,7 @@ extension MessagingService {
         guard let (flight, watched) = finished else { return }
         do {
             try database.settle(itemID: itemID, owner: owner, delivered: flight.report.delivered, stored: flight.report.stored,
-                                offline: flight.report.offline, ownDevices: Set(try database.ownDevices().map(\.publicKey)),
+                                offline: flight.report.offline, ownDevices: Set(try cache.ownDevices().map(\.publicKey)),
                                 receiptWait: Self.receiptWait, offlineRest: Self.offlineRest, maximumAttempts: Self.maximumAttempts, now: now())
         } catch {
             report("the outbox could not be updated: \(error)")

@@ -26,6 +26,8 @@ public final class MessagingService: FrameService, PacketSender {
     let owner: String
     let changed = ChangeSignal()
     let state = Mutex(State())
+    /// Peers and devices, read once per burst of messages.
+    let cache: ConversationCache
 
     /// How long an outbox claim lasts: a process that dies leaves its items to others after it.
     static let claimLease: Int64 = 60_000
@@ -97,6 +99,7 @@ public final class MessagingService: FrameService, PacketSender {
         self.database = database
         self.events = events
         self.packetServices = packetServices
+        cache = ConversationCache(database: database)
         self.now = now
         var random = SystemRandomNumberGenerator()
         owner = "\(getpid())-\(String(random.next(), radix: 36))"
@@ -106,6 +109,10 @@ public final class MessagingService: FrameService, PacketSender {
 
     public func receive(_ frame: RelayFrame, from client: RelayClient) async {
         state.withLock { $0.client = client }
+        switch frame {
+        case .message, .delivered, .deliveryFailed, .ping, .pong, .error: break
+        default: cache.invalidate()  // the session service may have changed peers or keys
+        }
         switch frame {
         case .message(let message): await receiveMessage(message, from: client)
         case .delivered(let notice), .deliveryFailed(let notice): settle(notice)

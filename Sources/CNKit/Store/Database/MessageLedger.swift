@@ -211,7 +211,7 @@ extension AccountDatabase {
     }
 
     private static func insert(_ m: MessageRecord, body: Data, _ db: Database) throws {
-        try db.execute(sql: """
+        try db.cachedExecute(sql: """
             INSERT OR IGNORE INTO message (id, sid, peer, author, authorDevice, outgoing, sentAt, storedAt, body, replyTo, editedAt, deletedAt, status)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [m.id, m.sid, m.peer, m.author, m.authorDevice, m.outgoing, m.sentAt, m.storedAt, body, m.replyTo,
@@ -220,7 +220,7 @@ extension AccountDatabase {
 
     /// The message with `id`, if it is here.
     public func message(_ id: String) throws -> MessageRecord? {
-        try pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM message WHERE id = ?", arguments: [id]) }.map(record)
+        try pool.read { db in try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM message WHERE id = ?"), arguments: [id]) }.map(record)
     }
 
     /// Changes a stored message in one transaction: `change` returns whether it changed it;
@@ -230,11 +230,11 @@ extension AccountDatabase {
                               _ change: (inout MessageRecord) -> Bool) throws -> (MessageRecord, changed: Bool)? {
         let eventBody = try event.map { try seal(Data($0), column: Self.eventColumn) }
         return try pool.write { db -> (MessageRecord, changed: Bool)? in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM message WHERE id = ?", arguments: [id]) else { return nil }
+            guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM message WHERE id = ?"), arguments: [id]) else { return nil }
             var message = try record(row)
             let before = message
             guard change(&message), message != before else { return (before, false) }
-            try db.execute(sql: "UPDATE message SET body = ?, editedAt = ?, deletedAt = ?, status = ? WHERE id = ?",
+            try db.cachedExecute(sql: "UPDATE message SET body = ?, editedAt = ?, deletedAt = ?, status = ? WHERE id = ?",
                            arguments: [try seal(Body(text: message.text), column: Self.bodyColumn), message.editedAt, message.deletedAt,
                                        message.status.rawValue, id])
             if let eventBody { try Self.log(eventBody, at: now, db) }
@@ -277,12 +277,12 @@ extension AccountDatabase {
                 let wasActive: Bool = row["active"]
                 guard at > previous || (at == previous && wasActive && !active) else { return false }
                 if wasActive == active {
-                    try db.execute(sql: "UPDATE reaction SET at = ? WHERE messageId = ? AND author = ? AND emoji = ?",
+                    try db.cachedExecute(sql: "UPDATE reaction SET at = ? WHERE messageId = ? AND author = ? AND emoji = ?",
                                    arguments: [at, messageID, author, emoji])
                     return false
                 }
             }
-            try db.execute(sql: "INSERT OR REPLACE INTO reaction (messageId, author, emoji, active, at) VALUES (?, ?, ?, ?, ?)",
+            try db.cachedExecute(sql: "INSERT OR REPLACE INTO reaction (messageId, author, emoji, active, at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [messageID, author, emoji, active, at])
             if let eventBody { try Self.log(eventBody, at: now, db) }
             return true
@@ -308,15 +308,15 @@ extension AccountDatabase {
             var raised: [String] = []
             var seen: Set<String> = []
             for id in ids where seen.insert(id).inserted {
-                guard let outgoing = try Bool.fetchOne(db, sql: "SELECT outgoing FROM message WHERE id = ? AND sid = ?", arguments: [id, sid]),
+                guard let outgoing = try Bool.fetchOne(try db.cachedStatement(sql: "SELECT outgoing FROM message WHERE id = ? AND sid = ?"), arguments: [id, sid]),
                       outgoing else { continue }
                 // The device has it: nothing of this message waits for it any more.
-                try db.execute(sql: "DELETE FROM outbox WHERE messageId = ? AND device = ?", arguments: [id, device])
-                let current = try Int.fetchOne(db, sql: "SELECT status FROM delivery WHERE messageId = ? AND device = ?", arguments: [id, device])
+                try db.cachedExecute(sql: "DELETE FROM outbox WHERE messageId = ? AND device = ?", arguments: [id, device])
+                let current = try Int.fetchOne(try db.cachedStatement(sql: "SELECT status FROM delivery WHERE messageId = ? AND device = ?"), arguments: [id, device])
                 guard current.map({ $0 < status.rawValue }) ?? true else { continue }
-                try db.execute(sql: "INSERT OR REPLACE INTO delivery (messageId, device, status, at) VALUES (?, ?, ?, ?)",
+                try db.cachedExecute(sql: "INSERT OR REPLACE INTO delivery (messageId, device, status, at) VALUES (?, ?, ?, ?)",
                                arguments: [id, device, status.rawValue, now])
-                try db.execute(sql: "UPDATE message SET status = max(status, ?) WHERE id = ?", arguments: [status.rawValue, id])
+                try db.cachedExecute(sql: "UPDATE message SET status = max(status, ?) WHERE id = ?", arguments: [status.rawValue, id])
                 raised.append(id)
             }
             if !raised.isEmpty, let bytes = try event(raised) { try Self.log(try self.seal(Data(bytes), column: Self.eventColumn), at: now, db) }
@@ -328,7 +328,7 @@ extension AccountDatabase {
     public func deliveries(of messageID: String) throws -> [String: DeliveryStatus] {
         try pool.read { db in
             var result: [String: DeliveryStatus] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT device, status FROM delivery WHERE messageId = ?", arguments: [messageID]) {
+            for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT device, status FROM delivery WHERE messageId = ?"), arguments: [messageID]) {
                 result[row["device"]] = DeliveryStatus(rawValue: row["status"]) ?? .queued
             }
             return result
@@ -340,7 +340,7 @@ extension AccountDatabase {
         try pool.write { db in
             var marked: [String] = []
             for id in ids {
-                try db.execute(sql: "UPDATE message SET status = ? WHERE id = ? AND NOT outgoing AND status < ?",
+                try db.cachedExecute(sql: "UPDATE message SET status = ? WHERE id = ? AND NOT outgoing AND status < ?",
                                arguments: [DeliveryStatus.read.rawValue, id, DeliveryStatus.read.rawValue])
                 if db.changesCount > 0 { marked.append(id) }
             }
@@ -361,18 +361,18 @@ extension AccountDatabase {
             if let message, let body {
                 try Self.insert(message, body: body, db)
                 for device in Set(items.filter { $0.messageID == message.id }.map(\.device)) {
-                    try db.execute(sql: "INSERT OR IGNORE INTO delivery (messageId, device, status, at) VALUES (?, ?, 0, ?)",
+                    try db.cachedExecute(sql: "INSERT OR IGNORE INTO delivery (messageId, device, status, at) VALUES (?, ?, 0, ?)",
                                    arguments: [message.id, device, now])
                 }
             }
             for item in items {
-                try db.execute(sql: """
+                try db.cachedExecute(sql: """
                     INSERT OR REPLACE INTO outbox (itemId, device, sid, messageId, payload, createdAt, claimedBy, claimedUntil)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [item.itemID, item.device, item.sid, item.messageID, item.payload, item.createdAt, owner, now + lease])
             }
             for digest in digests {
-                try db.execute(sql: "INSERT OR IGNORE INTO sentPacket (digest, at) VALUES (?, ?)", arguments: [Data(digest), now])
+                try db.cachedExecute(sql: "INSERT OR IGNORE INTO sentPacket (digest, at) VALUES (?, ?)", arguments: [Data(digest), now])
             }
         }
     }
@@ -409,7 +409,7 @@ extension AccountDatabase {
                            payload: row["payload"], createdAt: row["createdAt"])
             }
             for item in items {
-                try db.execute(sql: "UPDATE outbox SET claimedBy = ?, claimedUntil = ?, attempts = attempts + 1 WHERE itemId = ? AND device = ?",
+                try db.cachedExecute(sql: "UPDATE outbox SET claimedBy = ?, claimedUntil = ?, attempts = attempts + 1 WHERE itemId = ? AND device = ?",
                                arguments: [owner, now + lease, item.itemID, item.device])
             }
             return items
@@ -437,24 +437,24 @@ extension AccountDatabase {
                 let attempts: Int = row["attempts"]
                 if waiting.contains(device) {
                     // Rests until the device comes online (PEER_ONLINE) or `offlineRest` passes.
-                    try db.execute(sql: "UPDATE outbox SET claimedBy = NULL, claimedUntil = ? WHERE itemId = ? AND device = ?",
+                    try db.cachedExecute(sql: "UPDATE outbox SET claimedBy = NULL, claimedUntil = ? WHERE itemId = ? AND device = ?",
                                    arguments: [now + offlineRest, itemID, device])
                     continue
                 }
                 if got.contains(device), messageID != nil, !ownDevices.contains(device), attempts < maximumAttempts {
-                    try db.execute(sql: "UPDATE outbox SET claimedBy = NULL, claimedUntil = ?, awaiting = 1 WHERE itemId = ? AND device = ?",
+                    try db.cachedExecute(sql: "UPDATE outbox SET claimedBy = NULL, claimedUntil = ?, awaiting = 1 WHERE itemId = ? AND device = ?",
                                    arguments: [now + receiptWait, itemID, device])
                 } else {
-                    try db.execute(sql: "DELETE FROM outbox WHERE itemId = ? AND device = ?", arguments: [itemID, device])
+                    try db.cachedExecute(sql: "DELETE FROM outbox WHERE itemId = ? AND device = ?", arguments: [itemID, device])
                 }
                 guard let messageID else { continue }
                 let status: DeliveryStatus? = got.contains(device) ? .delivered : kept.contains(device) ? .stored : nil
                 if let status {
-                    try db.execute(sql: "UPDATE delivery SET status = max(status, ?), at = ? WHERE messageId = ? AND device = ?",
+                    try db.cachedExecute(sql: "UPDATE delivery SET status = max(status, ?), at = ? WHERE messageId = ? AND device = ?",
                                    arguments: [status.rawValue, now, messageID, device])
-                    try db.execute(sql: "UPDATE message SET status = max(status, ?) WHERE id = ?", arguments: [status.rawValue, messageID])
+                    try db.cachedExecute(sql: "UPDATE message SET status = max(status, ?) WHERE id = ?", arguments: [status.rawValue, messageID])
                 } else {
-                    try db.execute(sql: "DELETE FROM delivery WHERE messageId = ? AND device = ?", arguments: [messageID, device])
+                    try db.cachedExecute(sql: "DELETE FROM delivery WHERE messageId = ? AND device = ?", arguments: [messageID, device])
                 }
             }
         }
@@ -462,20 +462,20 @@ extension AccountDatabase {
 
     /// Removes an item the relay refused for good (not friends, too large).
     public func dropOutbox(itemID: String) throws {
-        try pool.write { db in try db.execute(sql: "DELETE FROM outbox WHERE itemId = ?", arguments: [itemID]) }
+        try pool.write { db in try db.cachedExecute(sql: "DELETE FROM outbox WHERE itemId = ?", arguments: [itemID]) }
     }
 
     /// Gives up `owner`'s claims (a process that ends, or loses its connection).
     public func releaseClaims(owner: String) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE outbox SET claimedBy = NULL, claimedUntil = NULL WHERE claimedBy = ?", arguments: [owner])
+            try db.cachedExecute(sql: "UPDATE outbox SET claimedBy = NULL, claimedUntil = NULL WHERE claimedBy = ?", arguments: [owner])
         }
     }
 
     /// How many outbox items wait, per message id (for status lines), for `messageIDs`.
     public func pendingDevices(of messageID: String) throws -> [String] {
         try pool.read { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT device FROM outbox WHERE messageId = ? ORDER BY device", arguments: [messageID])
+            try String.fetchAll(try db.cachedStatement(sql: "SELECT DISTINCT device FROM outbox WHERE messageId = ? ORDER BY device"), arguments: [messageID])
         }
     }
 
@@ -486,7 +486,7 @@ extension AccountDatabase {
 
     /// Whether this account sealed an inner packet with this digest (a reflected payload).
     public func sentPacket(_ digest: [UInt8]) throws -> Bool {
-        try pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM sentPacket WHERE digest = ?", arguments: [Data(digest)]) ?? false }
+        try pool.read { db in try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM sentPacket WHERE digest = ?"), arguments: [Data(digest)]) ?? false }
     }
 
     // MARK: Text chunks
@@ -499,18 +499,18 @@ extension AccountDatabase {
     public func addChunk(id: String, author: String, index: Int, total: Int, text: String, now: Int64) throws -> ChunkOutcome {
         let body = try seal(Body(text: text), column: Self.chunkColumn)
         return try pool.write { db in
-            let totals = try Int.fetchSet(db, sql: "SELECT DISTINCT totalChunks FROM textChunk WHERE id = ? AND author = ?", arguments: [id, author])
+            let totals = try Int.fetchSet(try db.cachedStatement(sql: "SELECT DISTINCT totalChunks FROM textChunk WHERE id = ? AND author = ?"), arguments: [id, author])
             if !totals.isEmpty, totals != [total] { return .inconsistent }
             if totals.isEmpty,
-               try Int.fetchOne(db, sql: "SELECT count(DISTINCT id) FROM textChunk WHERE author = ?", arguments: [author]) ?? 0 >= Self.maximumOpenChunkSets {
+               try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(DISTINCT id) FROM textChunk WHERE author = ?"), arguments: [author]) ?? 0 >= Self.maximumOpenChunkSets {
                 return .tooMany
             }
-            try db.execute(sql: "INSERT OR IGNORE INTO textChunk (id, author, chunkIndex, totalChunks, body, at) VALUES (?, ?, ?, ?, ?, ?)",
+            try db.cachedExecute(sql: "INSERT OR IGNORE INTO textChunk (id, author, chunkIndex, totalChunks, body, at) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [id, author, index, total, body, now])
             guard db.changesCount > 0 else { return .duplicate }
-            let rows = try Row.fetchAll(db, sql: "SELECT body FROM textChunk WHERE id = ? AND author = ? ORDER BY chunkIndex", arguments: [id, author])
+            let rows = try Row.fetchAll(try db.cachedStatement(sql: "SELECT body FROM textChunk WHERE id = ? AND author = ? ORDER BY chunkIndex"), arguments: [id, author])
             guard rows.count == total else { return .incomplete }
-            try db.execute(sql: "DELETE FROM textChunk WHERE id = ? AND author = ?", arguments: [id, author])
+            try db.cachedExecute(sql: "DELETE FROM textChunk WHERE id = ? AND author = ?", arguments: [id, author])
             return .complete(try rows.map { try self.open(Body.self, $0["body"], column: Self.chunkColumn).text })
         }
     }
@@ -524,7 +524,7 @@ extension AccountDatabase {
     }
 
     private static func log(_ body: Data, at: Int64, _ db: Database) throws {
-        try db.execute(sql: "INSERT INTO event (at, body) VALUES (?, ?)", arguments: [at, body])
+        try db.cachedExecute(sql: "INSERT INTO event (at, body) VALUES (?, ?)", arguments: [at, body])
     }
 
     /// Takes the next events of the log for `cn-recv`, oldest first, and moves the cursor
@@ -532,10 +532,10 @@ extension AccountDatabase {
     /// several `cn-recv` at once.
     public func takeEvents(limit: Int = 1_000) throws -> [[UInt8]] {
         let bodies: [Data] = try pool.write { db in
-            let cursor = try Int64.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'recvCursor'") ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT seq, body FROM event WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [cursor, limit])
+            let cursor = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT value FROM setting WHERE name = 'recvCursor'")) ?? 0
+            let rows = try Row.fetchAll(try db.cachedStatement(sql: "SELECT seq, body FROM event WHERE seq > ? ORDER BY seq LIMIT ?"), arguments: [cursor, limit])
             guard let last = rows.last else { return [] }
-            try db.execute(sql: "INSERT OR REPLACE INTO setting (name, value) VALUES ('recvCursor', ?)", arguments: [last["seq"] as Int64])
+            try db.cachedExecute(sql: "INSERT OR REPLACE INTO setting (name, value) VALUES ('recvCursor', ?)", arguments: [last["seq"] as Int64])
             return rows.map { $0["body"] }
         }
         return bodies.compactMap { (try? open(Data.self, $0, column: Self.eventColumn)).map { Array($0) } }
@@ -545,10 +545,10 @@ extension AccountDatabase {
     /// digests of sent packets older than `digestsBefore` (milliseconds since 1970).
     public func pruneMessaging(before: Int64, digestsBefore: Int64) throws {
         try pool.write { db in
-            let cursor = try Int64.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'recvCursor'") ?? 0
-            try db.execute(sql: "DELETE FROM event WHERE seq <= ? AND at < ?", arguments: [cursor, before])
-            try db.execute(sql: "DELETE FROM textChunk WHERE at < ?", arguments: [before])
-            try db.execute(sql: "DELETE FROM sentPacket WHERE at < ?", arguments: [digestsBefore])
+            let cursor = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT value FROM setting WHERE name = 'recvCursor'")) ?? 0
+            try db.cachedExecute(sql: "DELETE FROM event WHERE seq <= ? AND at < ?", arguments: [cursor, before])
+            try db.cachedExecute(sql: "DELETE FROM textChunk WHERE at < ?", arguments: [before])
+            try db.cachedExecute(sql: "DELETE FROM sentPacket WHERE at < ?", arguments: [digestsBefore])
         }
     }
 
@@ -557,8 +557,17 @@ extension AccountDatabase {
         guard !digests.isEmpty else { return }
         try pool.write { db in
             for digest in digests {
-                try db.execute(sql: "INSERT OR IGNORE INTO sentPacket (digest, at) VALUES (?, ?)", arguments: [Data(digest), now])
+                try db.cachedExecute(sql: "INSERT OR IGNORE INTO sentPacket (digest, at) VALUES (?, ?)", arguments: [Data(digest), now])
             }
         }
+    }
+}
+
+extension Database {
+    /// Runs `sql` through SQLite's prepared-statement cache: the messaging paths run the
+    /// same few statements thousands of times a second, and preparing each anew (parsing,
+    /// GRDB's authorizer) was most of their cost (Benchmarks/README.md).
+    func cachedExecute(sql: String, arguments: StatementArguments = []) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
     }
 }
