@@ -79,6 +79,22 @@ struct FrameCodecTests {
         }
     }
 
+    /// MSG is written by hand (the client's hot path): it must read back as the same frame,
+    /// whatever its strings hold, and parse as the same JSON as the encoder's.
+    @Test func handWrittenMessagesReadBackWhateverTheirStringsHold() throws {
+        let odd = "q\"b\\s/n\nt\tr\r\u{1}\u{1F}é👋\u{7F}"
+        let message = OutgoingMessage(sid: odd, id: odd + "#1", confirm: true, priority: 2, payloads: [odd: "p" + odd, "k2": "v2"])
+        let bytes = FrameCodec.encode(.message(message))
+        #expect(try FrameCodec.decodeClientFrame(bytes) == .message(message))
+        let mine = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? NSDictionary)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        let theirs = try #require(try JSONSerialization.jsonObject(with: try encoder.encode(ClientFrame.message(message))) as? NSDictionary)
+        #expect(mine == theirs)
+        let plain = OutgoingMessage(sid: "s", payloads: ["k": "v"])
+        #expect(String(decoding: FrameCodec.encode(.message(plain)), as: UTF8.self) == #"{"t":"MSG","sid":"s","data":{"payloads":{"k":"v"}}}"#)
+    }
+
     @Test func everyFrameTypeIsCovered() {
         let covered = Set(Self.clientFrames.map(\.type)).union(Self.relayFrames.map(\.type))
         #expect(covered == Set(FrameType.allCases))

@@ -52,7 +52,21 @@ struct MessagingTests {
         #expect(sent.lines.count == 1000)
         #expect(sent.lines.allSatisfy { ["stored", "delivered"].contains($0["status"] as? String) })
         let received = try await bob.recv(["--idle", "2"], timeout: 120)
-        #expect((received).messages.map { $0["text"] as? String } == lines)
+        let texts = received.messages.compactMap { $0["text"] as? String }
+        #expect(texts.count == 1000 && Set(texts) == Set(lines), "each line once")
+        // The history is in input order (the author's timestamps rise strictly); so is the
+        // live stream, but for the few messages of a burst the relay refused and took again.
+        let history = try await bob.recv(["--history"], timeout: 120)
+        #expect(history.lines.compactMap { $0["text"] as? String } == lines)
+
+        // Without the relay's rate limit nothing is refused: the live stream keeps the order too.
+        let fast = try await LocalRelay.start(["--msg-rate", "0"])
+        defer { Task { await fast.stop() } }
+        let carol = try await Device.enroll("carol@example.com", on: fast)
+        let dave = try await Device.enroll("dave@example.com", on: fast)
+        try await carol.befriend(dave)
+        #expect(try await carol.send(["--to", "dave@example.com"], stdin: lines.joined(separator: "\n") + "\n", timeout: 120).status == 0)
+        #expect(try await dave.recv(["--idle", "2"], timeout: 120).messages.map { $0["text"] as? String } == lines)
     }
 
     @Test func aBadJSONLineIsReportedAndTheOthersStillGo() async throws {

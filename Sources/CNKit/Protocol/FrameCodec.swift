@@ -53,7 +53,62 @@ public enum FrameCodec {
     }
 
     /// Encodes a frame as compact JSON (slashes unescaped, as the original app writes them).
-    public static func encode(_ frame: ClientFrame) -> [UInt8] { encodeValue(frame) }
+    public static func encode(_ frame: ClientFrame) -> [UInt8] {
+        // MSG is what a client sends thousands of a second: written directly, the same
+        // bytes JSONEncoder writes (but for the order of the keys, which JSON leaves free).
+        if case .message(let message) = frame { return encodeMessage(message) }
+        return encodeValue(frame)
+    }
+
+    /// `{"t":"MSG","sid":…,"id":…,"c":true,"p":…,"data":{"payloads":{…}}}`.
+    static func encodeMessage(_ m: OutgoingMessage) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(96 + m.payloads.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 6 })
+        out += #"{"t":"MSG","sid":"#.utf8
+        appendJSONString(m.header.sid, to: &out)
+        if let id = m.header.id {
+            out += #","id":"#.utf8
+            appendJSONString(id, to: &out)
+        }
+        if m.confirm { out += #","c":true"#.utf8 }
+        if let priority = m.header.priority {
+            out += #","p":"#.utf8
+            out += String(priority).utf8
+        }
+        out += #","data":{"payloads":{"#.utf8
+        var first = true
+        for (key, payload) in m.payloads {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            appendJSONString(key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            appendJSONString(payload, to: &out)
+        }
+        out += "}}}".utf8
+        return out
+    }
+
+    /// A JSON string literal: `"` and `\` escaped, control characters as `\u00XX`, the
+    /// rest as UTF-8 (slashes unescaped, like the encoder's `.withoutEscapingSlashes`).
+    static func appendJSONString(_ string: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += #"\""#.utf8
+            case UInt8(ascii: "\\"): out += #"\\"#.utf8
+            case 0x0A: out += #"\n"#.utf8
+            case 0x0D: out += #"\r"#.utf8
+            case 0x09: out += #"\t"#.utf8
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out += #"\u00"#.utf8
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0x0F)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
 
     /// Encodes a frame as compact JSON (slashes unescaped, as the original app writes them).
     public static func encode(_ frame: RelayFrame) -> [UInt8] { encodeValue(frame) }

@@ -270,13 +270,15 @@ extension MessagingService {
     /// asked this connection to slow down (so that resent items keep their order).
     /// While the connection is down nothing is on its way: the items wait in the outbox
     /// and go at the next SESSION_LIST.
-    func waitForWindow(_ client: RelayClient) async {
+    func waitForWindow(_ client: RelayClient, retry: Bool = false) async {
         while true {
             let generation = changed.generation
             let (count, limit, stopped) = state.withLock { state in
-                // An item unanswered for long (its DELIVERED lost) no longer holds the window.
+                // An item unanswered for long (its DELIVERED lost) no longer holds the window;
+                // nothing new goes while refused items wait to go again.
                 let now = ContinuousClock.now
-                return (state.inFlight.values.filter { now - $0.sentAt < Self.answerWait }.count, state.throttled ? 1 : 256, state.stopped)
+                let count = state.inFlight.values.filter { now - $0.sentAt < Self.answerWait }.count
+                return (retry || state.retryQueue.isEmpty ? count : Int.max, state.throttled ? 1 : 256, state.stopped)
             }
             if count < limit || stopped { return }
             guard await client.isConnected else { return }
@@ -329,17 +331,17 @@ extension MessagingService {
         guard let flight = state.withLock({ $0.inFlight[itemID] }) else { return }
         let watched = state.withLock { $0.watched.contains(itemID) }
         if body.code == .rateLimited {
-            state.withLock { $0.throttled = true }
-            Task {
-                try? await Task.sleep(for: .milliseconds(Int.random(in: 50...150)))
-                guard !self.state.withLock({ $0.stopped }),
-                      let items = try? self.database.claimOutbox(owner: self.owner, itemIDs: [itemID], now: self.now(), lease: Self.claimLease),
-                      !items.isEmpty else {
-                    _ = self.state.withLock { $0.inFlight.removeValue(forKey: itemID) }
-                    return
-                }
-                await self.transmit(items, via: client, watched: watched)
+            // The relay dropped it (PROTOCOL §5.6: the client slows down and resends). Items
+            // refused in one burst go again in the order they were sent.
+            let start = state.withLock { state -> Bool in
+                state.throttled = true
+                state.inFlight[itemID] = nil
+                if !state.retryQueue.contains(itemID) { state.retryQueue.append(itemID) }
+                defer { state.retrying = true }
+                return !state.retrying
             }
+            if start { Task { await self.runRetries(via: client) } }
+            changed.notify()
             return
         }
         state.withLock { state in
@@ -366,6 +368,29 @@ extension MessagingService {
             if left <= .zero { return false }
             await changed.wait(after: generation, limit: min(left, .seconds(1)))
         }
+    }
+
+    /// Sends the refused items again, oldest first, one at a time and paced (the relay's
+    /// default is 100 MSG per second), before anything new.
+    private func runRetries(via client: RelayClient) async {
+        while let itemID = state.withLock({ state -> String? in
+            guard !state.stopped, let first = state.retryQueue.first else {
+                state.retrying = false
+                return nil
+            }
+            return first
+        }) {
+            try? await Task.sleep(for: .milliseconds(10))
+            await waitForWindow(client, retry: true)
+            state.withLock { state in
+                if state.retryQueue.first == itemID { state.retryQueue.removeFirst() }
+            }
+            guard await client.isConnected,
+                  let items = try? database.claimOutbox(owner: owner, itemIDs: [itemID], now: now(), lease: Self.claimLease),
+                  !items.isEmpty else { continue }
+            await transmit(items, via: client, watched: state.withLock { $0.watched.contains(itemID) })
+        }
+        changed.notify()
     }
 
     // MARK: Results

@@ -69,6 +69,10 @@ public final class MessagingService: FrameService, PacketSender {
         var flushScheduled = false
         /// The relay answered `rate_limited`: send one item at a time from now on.
         var throttled = false
+        /// Items the relay refused with `rate_limited`, in the order they were sent: sent
+        /// again in that order, one at a time, before anything new.
+        var retryQueue: [String] = []
+        var retrying = false
         var stopped = false
         var client: RelayClient?
     }
@@ -125,6 +129,7 @@ public final class MessagingService: FrameService, PacketSender {
                 state.sessions += 1
                 state.throttled = false
                 state.inFlight.removeAll()
+                state.retryQueue.removeAll()  // the flush sends them again, in order
                 return state.sessions > 1
             }
             flush(devices: nil, awaiting: reconnected, via: client)

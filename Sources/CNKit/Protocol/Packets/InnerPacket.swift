@@ -338,46 +338,46 @@ extension InnerPacket {
     }
 
     /// Decodes and checks an opened payload. Unknown types decode as ``unknown(_:)``; a known
-    /// type with missing, mistyped or out-of-bounds fields is a ``PacketError``.
+    /// type with missing, mistyped or out-of-bounds fields is a ``PacketError``. One pass of
+    /// the decoder: the `type` and the fields are read from the same `data` object.
     public static func decode(_ json: [UInt8]) throws(PacketError) -> InnerPacket {
-        let data = Data(json)
-        let decoder = JSONDecoder()
-        let type: String
+        let packet: InnerPacket
         do {
-            let outer = try decoder.decode(Outer.self, from: data)
-            type = outer.data.type
+            packet = try JSONDecoder().decode(Outer.self, from: Data(json)).packet
+        } catch let error as PacketError {
+            throw error
         } catch {
             throw PacketError("not an inner packet {\"t\":\"MSG\",\"data\":{\"type\":…}}")
-        }
-        func body<T: Decodable>(_: T.Type) throws(PacketError) -> T {
-            do { return try decoder.decode(Body<T>.self, from: data).data } catch {
-                throw PacketError("a malformed \(type) packet")
-            }
-        }
-        let packet: InnerPacket
-        switch type {
-        case "TEXT": packet = .text(try body(TextPacket.self))
-        case "TEXT_CHUNK": packet = .textChunk(try body(TextChunkPacket.self))
-        case "EDIT": packet = .edit(try body(EditPacket.self))
-        case "DELETE": packet = .delete(try body(DeletePacket.self))
-        case "REACTION": packet = .reaction(try body(ReactionPacket.self))
-        case "RECEIPT": packet = .receipt(try body(ReceiptPacket.self))
-        case "PROFILE_VERSION": packet = .profileVersion(try body(ProfileVersionPacket.self))
-        case "GET_PROFILE": packet = .getProfile(try body(GetProfilePacket.self))
-        case "PROFILE_DATA": packet = .profileData(try body(ProfileDataPacket.self))
-        case "MANIFEST": packet = .manifest(try body(ManifestPacket.self))
-        default: return .unknown(String(type.prefix(64)))
         }
         try packet.validate()
         return packet
     }
 
+    /// `{"t":"MSG","data":{"type":…,…}}`, the body decoded by its type.
     private struct Outer: Decodable {
-        struct Typed: Decodable { var type: String }
-        var data: Typed
-    }
+        let packet: InnerPacket
 
-    private struct Body<T: Decodable>: Decodable { var data: T }
+        init(from decoder: any Decoder) throws {
+            let data = try decoder.container(keyedBy: EnvelopeKey.self).superDecoder(forKey: .data)
+            let type = try data.container(keyedBy: TypeKey.self).decode(String.self, forKey: .type)
+            func body<T: Decodable>(_: T.Type) throws -> T {
+                do { return try T(from: data) } catch { throw PacketError("a malformed \(type) packet") }
+            }
+            switch type {
+            case "TEXT": packet = .text(try body(TextPacket.self))
+            case "TEXT_CHUNK": packet = .textChunk(try body(TextChunkPacket.self))
+            case "EDIT": packet = .edit(try body(EditPacket.self))
+            case "DELETE": packet = .delete(try body(DeletePacket.self))
+            case "REACTION": packet = .reaction(try body(ReactionPacket.self))
+            case "RECEIPT": packet = .receipt(try body(ReceiptPacket.self))
+            case "PROFILE_VERSION": packet = .profileVersion(try body(ProfileVersionPacket.self))
+            case "GET_PROFILE": packet = .getProfile(try body(GetProfilePacket.self))
+            case "PROFILE_DATA": packet = .profileData(try body(ProfileDataPacket.self))
+            case "MANIFEST": packet = .manifest(try body(ManifestPacket.self))
+            default: packet = .unknown(String(type.prefix(64)))
+            }
+        }
+    }
 
     /// The conversation member the author names (``TextPacket/to``), for the packets that carry one.
     public var namedRecipient: String? {

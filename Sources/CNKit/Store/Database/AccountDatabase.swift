@@ -108,6 +108,16 @@ public final class AccountDatabase: Sendable {
         Data(try Sealed.seal(try JSONEncoder().encode(value), key: fieldKey, context: "db:" + column))
     }
 
+    /// Seals raw bytes for a column (message text, event lines: no JSON around them).
+    public func sealBytes(_ bytes: [UInt8], column: String) throws -> Data {
+        Data(try Sealed.seal(bytes, key: fieldKey, context: "db:" + column))
+    }
+
+    /// Opens bytes sealed with ``sealBytes(_:column:)``.
+    public func openBytes(_ sealed: Data, column: String) throws -> [UInt8] {
+        Array(try Sealed.open(sealed, key: fieldKey, context: "db:" + column))
+    }
+
     /// Opens a value sealed with ``seal(_:column:)``.
     public func open<T: Decodable>(_ type: T.Type, _ sealed: Data, column: String) throws -> T {
         try JSONDecoder().decode(T.self, from: Data(try Sealed.open(sealed, key: fieldKey, context: "db:" + column)))

@@ -192,16 +192,14 @@ extension AccountDatabase {
     private static let chunkColumn = "textChunk.body"
     private static let eventColumn = "event.body"
 
-    private struct Body: Codable { var text: String }
-
     // MARK: Messages
 
     /// Stores a message unless one with its id exists; returns whether it was stored.
     /// `event`, the event line announcing it, is logged in the same transaction.
     @discardableResult
     public func insertMessage(_ message: MessageRecord, event: [UInt8]?) throws -> Bool {
-        let body = try seal(Body(text: message.text), column: Self.bodyColumn)
-        let eventBody = try event.map { try seal(Data($0), column: Self.eventColumn) }
+        let body = try sealBytes(Array(message.text.utf8), column: Self.bodyColumn)
+        let eventBody = try event.map { try sealBytes($0, column: Self.eventColumn) }
         return try pool.write { db in
             try Self.insert(message, body: body, db)
             guard db.changesCount > 0 else { return false }
@@ -228,14 +226,14 @@ extension AccountDatabase {
     @discardableResult
     public func updateMessage(_ id: String, event: [UInt8]?, now: Int64,
                               _ change: (inout MessageRecord) -> Bool) throws -> (MessageRecord, changed: Bool)? {
-        let eventBody = try event.map { try seal(Data($0), column: Self.eventColumn) }
+        let eventBody = try event.map { try sealBytes($0, column: Self.eventColumn) }
         return try pool.write { db -> (MessageRecord, changed: Bool)? in
             guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM message WHERE id = ?"), arguments: [id]) else { return nil }
             var message = try record(row)
             let before = message
             guard change(&message), message != before else { return (before, false) }
             try db.cachedExecute(sql: "UPDATE message SET body = ?, editedAt = ?, deletedAt = ?, status = ? WHERE id = ?",
-                           arguments: [try seal(Body(text: message.text), column: Self.bodyColumn), message.editedAt, message.deletedAt,
+                           arguments: [try sealBytes(Array(message.text.utf8), column: Self.bodyColumn), message.editedAt, message.deletedAt,
                                        message.status.rawValue, id])
             if let eventBody { try Self.log(eventBody, at: now, db) }
             return (message, true)
@@ -259,7 +257,7 @@ extension AccountDatabase {
         let body: Data = row["body"]
         return MessageRecord(id: row["id"], sid: row["sid"], peer: row["peer"], author: row["author"], authorDevice: row["authorDevice"],
                              outgoing: row["outgoing"], sentAt: row["sentAt"], storedAt: row["storedAt"],
-                             text: try open(Body.self, body, column: Self.bodyColumn).text, replyTo: row["replyTo"],
+                             text: String(decoding: try openBytes(body, column: Self.bodyColumn), as: UTF8.self), replyTo: row["replyTo"],
                              editedAt: row["editedAt"], deletedAt: row["deletedAt"],
                              status: DeliveryStatus(rawValue: row["status"]) ?? .queued)
     }
@@ -269,7 +267,7 @@ extension AccountDatabase {
     /// Records a reaction (last write wins per author and emoji); returns whether it changed
     /// anything, and then logs `event`.
     public func setReaction(messageID: String, author: String, emoji: String, active: Bool, at: Int64, event: [UInt8]?, now: Int64) throws -> Bool {
-        let eventBody = try event.map { try seal(Data($0), column: Self.eventColumn) }
+        let eventBody = try event.map { try sealBytes($0, column: Self.eventColumn) }
         return try pool.write { db in
             if let row = try Row.fetchOne(db, sql: "SELECT active, at FROM reaction WHERE messageId = ? AND author = ? AND emoji = ?",
                                           arguments: [messageID, author, emoji]) {
@@ -319,7 +317,7 @@ extension AccountDatabase {
                 try db.cachedExecute(sql: "UPDATE message SET status = max(status, ?) WHERE id = ?", arguments: [status.rawValue, id])
                 raised.append(id)
             }
-            if !raised.isEmpty, let bytes = try event(raised) { try Self.log(try self.seal(Data(bytes), column: Self.eventColumn), at: now, db) }
+            if !raised.isEmpty, let bytes = try event(raised) { try Self.log(try self.sealBytes(bytes, column: Self.eventColumn), at: now, db) }
             return raised
         }
     }
@@ -356,7 +354,7 @@ extension AccountDatabase {
     /// The items are claimed by `owner` for `lease` milliseconds: the process that queues
     /// them sends them first.
     public func enqueue(_ items: [OutboxItem], message: MessageRecord?, digests: [[UInt8]], owner: String, lease: Int64, now: Int64) throws {
-        let body = try message.map { try seal(Body(text: $0.text), column: Self.bodyColumn) }
+        let body = try message.map { try sealBytes(Array($0.text.utf8), column: Self.bodyColumn) }
         try pool.write { db in
             if let message, let body {
                 try Self.insert(message, body: body, db)
@@ -497,7 +495,7 @@ extension AccountDatabase {
     /// Stores one chunk of a long text; when it completes the set, returns the parts in order
     /// and forgets them.
     public func addChunk(id: String, author: String, index: Int, total: Int, text: String, now: Int64) throws -> ChunkOutcome {
-        let body = try seal(Body(text: text), column: Self.chunkColumn)
+        let body = try sealBytes(Array(text.utf8), column: Self.chunkColumn)
         return try pool.write { db in
             let totals = try Int.fetchSet(try db.cachedStatement(sql: "SELECT DISTINCT totalChunks FROM textChunk WHERE id = ? AND author = ?"), arguments: [id, author])
             if !totals.isEmpty, totals != [total] { return .inconsistent }
@@ -511,7 +509,7 @@ extension AccountDatabase {
             let rows = try Row.fetchAll(try db.cachedStatement(sql: "SELECT body FROM textChunk WHERE id = ? AND author = ? ORDER BY chunkIndex"), arguments: [id, author])
             guard rows.count == total else { return .incomplete }
             try db.cachedExecute(sql: "DELETE FROM textChunk WHERE id = ? AND author = ?", arguments: [id, author])
-            return .complete(try rows.map { try self.open(Body.self, $0["body"], column: Self.chunkColumn).text })
+            return .complete(try rows.map { String(decoding: try self.openBytes($0["body"], column: Self.chunkColumn), as: UTF8.self) })
         }
     }
 
@@ -519,7 +517,7 @@ extension AccountDatabase {
 
     /// Appends one event line to the account's log (for `cn-recv`).
     public func logEvent(_ line: [UInt8], now: Int64) throws {
-        let body = try seal(Data(line), column: Self.eventColumn)
+        let body = try sealBytes(line, column: Self.eventColumn)
         try pool.write { db in try Self.log(body, at: now, db) }
     }
 
@@ -538,7 +536,7 @@ extension AccountDatabase {
             try db.cachedExecute(sql: "INSERT OR REPLACE INTO setting (name, value) VALUES ('recvCursor', ?)", arguments: [last["seq"] as Int64])
             return rows.map { $0["body"] }
         }
-        return bodies.compactMap { (try? open(Data.self, $0, column: Self.eventColumn)).map { Array($0) } }
+        return bodies.compactMap { try? openBytes($0, column: Self.eventColumn) }
     }
 
     /// Forgets what is old: taken events and incomplete chunk sets older than `before`,
