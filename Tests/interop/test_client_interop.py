@@ -91,6 +91,12 @@ def command(binary: str, *args: str) -> Result:
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"$ {' '.join(argv)}\ndid not finish within {COMMAND_TIMEOUT}s\n"
                     f"-- stdout --\n{exc.stdout}\n-- stderr --\n{exc.stderr}")
+    return collect(argv, done)
+
+
+def collect(argv: list[str], done: subprocess.CompletedProcess) -> "Result":
+    """The finished command as a Result: its stdout lines (each must be a JSON object) and
+    the JSON lines among its stderr."""
     result = Result(argv, done.returncode, done.stdout, done.stderr)
     # DESIGN §4: results are JSON lines on stdout, nothing else.
     for line in done.stdout.splitlines():

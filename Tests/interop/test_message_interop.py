@@ -29,7 +29,7 @@ import pytest
 
 from cnpeer import Peer, conversation_id, email_hash, now_ms
 from harness import Users, run
-from test_client_interop import BIN_DIR, EX_OK, CliUser, Result, client_env, expect_exit
+from test_client_interop import BIN_DIR, EX_OK, CliUser, Result, client_env, collect, expect_exit
 
 # A command talks to a relay on loopback; anything near this is a hang.
 CLI_TIMEOUT = 45
@@ -57,24 +57,7 @@ def cli(binary: str, *args: str, home: Path, input: str | None = None, timeout: 
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"$ CN_HOME={home} {' '.join(argv)}\ndid not finish within {timeout}s\n"
                     f"-- stdout --\n{exc.stdout}\n-- stderr --\n{exc.stderr}")
-    result = Result(argv, done.returncode, done.stdout, done.stderr)
-    for line in done.stdout.splitlines():
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except ValueError:
-            pytest.fail(f"stdout line is not JSON: {line!r}\n{result.explain()}")
-        assert isinstance(value, dict), f"stdout line is not a JSON object: {line!r}\n{result.explain()}"
-        result.lines.append(value)
-    for line in done.stderr.splitlines():
-        if line.startswith("{"):
-            try:
-                value = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(value, dict):
-                result.diagnostics.append(value)
+    result = collect(argv, done)
     # A signal (a crash: SIGSEGV, SIGILL from a Swift trap, SIGABRT) shows as a negative code.
     assert done.returncode >= 0, f"the command crashed (signal {-done.returncode})\n{result.explain()}"
     return result
