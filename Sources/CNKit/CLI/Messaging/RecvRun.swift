@@ -61,24 +61,22 @@ public enum RecvRun {
         // older than 30 days are forgotten: at the start, and hourly in an agent.
         prune()
         printer.drain()
-        if invocation.follow {
-            var rounds = 0
-            while !(await stop.wait(.milliseconds(500))) {
+        // Events this process logs are printed within a tick (a burst in one transaction);
+        // what other commands of the account logged, every half second.
+        let idle = Duration.milliseconds(Int64(invocation.idle * 1000))
+        var ticks = 0
+        while !(await stop.wait(.milliseconds(10))) {
+            ticks += 1
+            if printer.takePending() || ticks % 50 == 0 {
                 printer.drain()
                 try await markRead(printer, invocation, messaging, client)
-                // Every few seconds: what other commands of the account left in the outbox.
-                rounds += 1
-                if rounds % 4 == 0 { await messaging.flushOutbox() }
-                if rounds % 7_200 == 0 { prune() }
             }
-        } else {
-            let idle = Duration.milliseconds(Int64(invocation.idle * 1000))
-            while true {
-                printer.drain()
-                try await markRead(printer, invocation, messaging, client)
-                let quiet = ContinuousClock.now - printer.lastActivity
-                if quiet >= idle { break }
-                if await stop.wait(min(idle - quiet, .milliseconds(100))) { break }
+            if invocation.follow {
+                // Every 2 s what other commands of the account left in the outbox; hourly, pruning.
+                if ticks % 200 == 0 { await messaging.flushOutbox() }
+                if ticks % 360_000 == 0 { prune() }
+            } else if ContinuousClock.now - printer.lastActivity >= idle {
+                break
             }
         }
         printer.drain()
@@ -155,6 +153,8 @@ final class EventPrinter: Sendable {
         var database: AccountDatabase?
         var lastActivity = ContinuousClock.now
         var printedMessages: [(id: String, sid: String)] = []
+        /// A logged event arrived since the last drain.
+        var pending = false
     }
     private let state = Mutex(State())
     private let quiet: Bool
@@ -171,13 +171,26 @@ final class EventPrinter: Sendable {
 
     func attach(_ database: AccountDatabase) { state.withLock { $0.database = database } }
 
-    /// An event from the engine: a logged one is printed from the log (in log order, with
-    /// what other commands logged), a live one at once (`-q` hides presence and delivery notes).
+    /// An event from the engine: a logged one is printed from the log by the next drain (in
+    /// log order, with what other commands logged; not here, on the frame path, where a
+    /// database write and a blocking stdout would hold up the connection), a live one at once
+    /// (`-q` hides presence, delivery and rejection notes).
     func handle(_ event: ClientEvent, logged: Bool) {
         if logged {
-            drain()
+            state.withLock {
+                $0.pending = true
+                $0.lastActivity = .now
+            }
         } else if !quiet || !event.isQuietable {
             print(event.line)
+        }
+    }
+
+    /// Whether a logged event arrived since the last call.
+    func takePending() -> Bool {
+        state.withLock { state in
+            defer { state.pending = false }
+            return state.pending
         }
     }
 

@@ -246,7 +246,8 @@ extension MessagingService {
             return state.flushRequests.removeFirst()
         }) {
             do {
-                let busy = state.withLock { Set($0.inFlight.keys) }
+                // Answered items whose rows are about to change are not on their way either.
+                let busy = state.withLock { Set($0.inFlight.keys).union($0.settlements.map(\.settlement.itemID)) }
                 // What this process has on its way now is not sent twice.
                 let items = try database.claimOutbox(owner: owner, devices: request.devices, awaiting: request.awaiting, now: now(),
                                                      lease: Self.claimLease).filter { !busy.contains($0.itemID) }
@@ -304,15 +305,44 @@ extension MessagingService {
             return (flight, state.watched.contains(itemID))
         }
         guard let (flight, watched) = finished else { return }
+        // The caller learns the outcome now; the outbox rows change with the next batch.
+        let (schedule, full) = state.withLock { state -> (Bool, Bool) in
+            state.settlements.append((AccountDatabase.Settlement(itemID: itemID, delivered: flight.report.delivered, stored: flight.report.stored,
+                                                                 offline: flight.report.offline), flight.messageID, flight.sid, watched))
+            defer { state.settlementsScheduled = true }
+            return (!state.settlementsScheduled, state.settlements.count >= 256)
+        }
+        if full {
+            writeSettlements()
+        } else if schedule {
+            Task {
+                try? await Task.sleep(for: .milliseconds(5))
+                self.writeSettlements()
+            }
+        }
+        changed.notify()
+    }
+
+    /// Writes the pending settlements in one transaction, then announces the deliveries no
+    /// caller watches.
+    func writeSettlements() {
+        let batch = state.withLock { state in
+            defer {
+                state.settlements = []
+                state.settlementsScheduled = false
+            }
+            return state.settlements
+        }
+        guard !batch.isEmpty else { return }
         do {
-            try database.settle(itemID: itemID, owner: owner, delivered: flight.report.delivered, stored: flight.report.stored,
-                                offline: flight.report.offline, ownDevices: Set(try cache.ownDevices().map(\.publicKey)),
+            try database.settle(batch.map(\.settlement), owner: owner, ownDevices: Set(try cache.ownDevices().map(\.publicKey)),
                                 receiptWait: Self.receiptWait, offlineRest: Self.offlineRest, maximumAttempts: Self.maximumAttempts, now: now())
         } catch {
             report("the outbox could not be updated: \(error)")
         }
-        if !watched, let messageID = flight.messageID { announceDelivery(of: messageID, sid: flight.sid) }
-        changed.notify()
+        for entry in batch where !entry.watched {
+            if let messageID = entry.messageID { announceDelivery(of: messageID, sid: entry.sid) }
+        }
     }
 
     /// A `delivered` event for a message the outbox sent on its own (a flush).
@@ -363,7 +393,10 @@ extension MessagingService {
         while true {
             let generation = changed.generation
             let busy = state.withLock { !$0.inFlight.isEmpty }
-            if !busy { return ((try? database.outboxCount(awaiting: false)) ?? 1) == 0 }
+            if !busy {
+                writeSettlements()
+                return ((try? database.outboxCount(awaiting: false)) ?? 1) == 0
+            }
             let left = deadline - .now
             if left <= .zero { return false }
             await changed.wait(after: generation, limit: min(left, .seconds(1)))

@@ -73,6 +73,10 @@ public final class MessagingService: FrameService, PacketSender {
         /// again in that order, one at a time, before anything new.
         var retryQueue: [String] = []
         var retrying = false
+        /// Items answered whose outbox rows are not yet updated: written in one transaction
+        /// a moment later (a burst of DELIVERED is one write, not one each).
+        var settlements: [(settlement: AccountDatabase.Settlement, messageID: String?, sid: String, watched: Bool)] = []
+        var settlementsScheduled = false
         var stopped = false
         var client: RelayClient?
     }
@@ -147,6 +151,7 @@ public final class MessagingService: FrameService, PacketSender {
     /// account sends what is left at once instead of after the lease.
     public func stop() {
         state.withLock { $0.stopped = true }
+        writeSettlements()
         try? database.releaseClaims(owner: owner)
         changed.notify()
     }

@@ -425,7 +425,41 @@ extension AccountDatabase {
     /// dropped them: not a member any more) leave it undelivered.
     public func settle(itemID: String, owner: String, delivered: [String], stored: [String], offline: [String], ownDevices: Set<String>,
                        receiptWait: Int64, offlineRest: Int64, maximumAttempts: Int, now: Int64) throws {
+        try settle([Settlement(itemID: itemID, delivered: delivered, stored: stored, offline: offline)], owner: owner, ownDevices: ownDevices,
+                   receiptWait: receiptWait, offlineRest: offlineRest, maximumAttempts: maximumAttempts, now: now)
+    }
+
+    /// What the relay said of one sent item.
+    public struct Settlement: Sendable {
+        public var itemID: String
+        public var delivered: [String]
+        public var stored: [String]
+        public var offline: [String]
+        public init(itemID: String, delivered: [String], stored: [String], offline: [String]) {
+            self.itemID = itemID
+            self.delivered = delivered
+            self.stored = stored
+            self.offline = offline
+        }
+    }
+
+    /// ``settle(itemID:owner:delivered:stored:offline:ownDevices:receiptWait:offlineRest:maximumAttempts:now:)``
+    /// for a burst of items, in one transaction.
+    public func settle(_ batch: [Settlement], owner: String, ownDevices: Set<String>, receiptWait: Int64, offlineRest: Int64,
+                       maximumAttempts: Int, now: Int64) throws {
+        guard !batch.isEmpty else { return }
         try pool.write { db in
+            for settlement in batch {
+                try Self.settle(settlement, owner: owner, ownDevices: ownDevices, receiptWait: receiptWait, offlineRest: offlineRest,
+                                maximumAttempts: maximumAttempts, now: now, db)
+            }
+        }
+    }
+
+    private static func settle(_ settlement: Settlement, owner: String, ownDevices: Set<String>, receiptWait: Int64, offlineRest: Int64,
+                               maximumAttempts: Int, now: Int64, _ db: Database) throws {
+        let itemID = settlement.itemID, delivered = settlement.delivered, stored = settlement.stored, offline = settlement.offline
+        do {
             let rows = try Row.fetchAll(db, sql: "SELECT device, messageId, attempts FROM outbox WHERE itemId = ? AND claimedBy = ?",
                                         arguments: [itemID, owner])
             let got = Set(delivered), kept = Set(stored), waiting = Set(offline)
