@@ -39,8 +39,6 @@ public final class ClientContext: Sendable {
     public var session: SessionService { get throws { try engine.session } }
     /// The messaging service.
     public var messaging: MessagingService { get throws { try engine.messaging } }
-    /// Whether the run promised not to use the network.
-    public var offline: Bool { engine.settings.offline }
 
     /// Connects and authenticates; returns once the relay's post-AUTH state is recorded.
     @discardableResult

@@ -42,8 +42,17 @@ public struct EngineServices: Sendable {
     /// Profiles and own-device sync (packets the messaging service hands on).
     public let sync: SyncService
 
-    /// The frame router over the services.
-    var router: FrameRouter { FrameRouter([session, messaging]) }
+    /// The frame router over the services (made once: every frame goes through it).
+    let router: FrameRouter
+
+    init(database: AccountDatabase, events: EventReporter, session: SessionService, messaging: MessagingService, sync: SyncService) {
+        self.database = database
+        self.events = events
+        self.session = session
+        self.messaging = messaging
+        self.sync = sync
+        router = FrameRouter([session, messaging])
+    }
 }
 
 /// The client engine: one account, its database and services, and (once connected) its

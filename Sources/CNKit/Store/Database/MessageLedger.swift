@@ -414,22 +414,7 @@ extension AccountDatabase {
         }
     }
 
-    /// What the relay said of one sent item (DELIVERED / DELIVERED_FAILED): devices whose
-    /// mailbox holds it leave the outbox (the mailbox is durable and the device acknowledges
-    /// only what it stored); devices it was handed to live keep a message's item, waiting
-    /// for their RECEIPT until `receiptWait` ms from now (a device killed before it stored
-    /// the message never sends one, and gets it again when it is back) — except this
-    /// account's own devices (no receipts between them) and items sent `maximumAttempts`
-    /// times (a peer that never sends receipts); their delivery status rises. `offline`
-    /// devices keep the item, released for a later flush; devices in no list (the relay
-    /// dropped them: not a member any more) leave it undelivered.
-    public func settle(itemID: String, owner: String, delivered: [String], stored: [String], offline: [String], ownDevices: Set<String>,
-                       receiptWait: Int64, offlineRest: Int64, maximumAttempts: Int, now: Int64) throws {
-        try settle([Settlement(itemID: itemID, delivered: delivered, stored: stored, offline: offline)], owner: owner, ownDevices: ownDevices,
-                   receiptWait: receiptWait, offlineRest: offlineRest, maximumAttempts: maximumAttempts, now: now)
-    }
-
-    /// What the relay said of one sent item.
+    /// What the relay said of one sent item (DELIVERED / DELIVERED_FAILED).
     public struct Settlement: Sendable {
         public var itemID: String
         public var delivered: [String]
@@ -443,8 +428,15 @@ extension AccountDatabase {
         }
     }
 
-    /// ``settle(itemID:owner:delivered:stored:offline:ownDevices:receiptWait:offlineRest:maximumAttempts:now:)``
-    /// for a burst of items, in one transaction.
+    /// Settles a burst of answered items in one transaction. Devices whose
+    /// mailbox holds it leave the outbox (the mailbox is durable and the device acknowledges
+    /// only what it stored); devices it was handed to live keep a message's item, waiting
+    /// for their RECEIPT until `receiptWait` ms from now (a device killed before it stored
+    /// the message never sends one, and gets it again when it is back) — except this
+    /// account's own devices (no receipts between them) and items sent `maximumAttempts`
+    /// times (a peer that never sends receipts); their delivery status rises. `offline`
+    /// devices keep the item, resting `offlineRest` ms unless they come online first; devices in no list (the relay
+    /// dropped them: not a member any more) leave it undelivered.
     public func settle(_ batch: [Settlement], owner: String, ownDevices: Set<String>, receiptWait: Int64, offlineRest: Int64,
                        maximumAttempts: Int, now: Int64) throws {
         guard !batch.isEmpty else { return }
