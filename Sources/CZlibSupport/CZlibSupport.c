@@ -8,8 +8,16 @@
 int cn_gzip_compress(const uint8_t *input, size_t length, int level, uint8_t **out, size_t *outLength) {
     z_stream s;
     memset(&s, 0, sizeof s);
-    // 15 window bits + 16: a gzip header and trailer instead of zlib's.
-    if (deflateInit2(&s, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return CN_GZIP_NO_MEMORY;
+    // The window and the hash table sized to the input: deflate's state is 2^(windowBits+2)
+    // + 2^(memLevel+9) bytes, 256 KiB at the defaults (15, 8), which glibc hands back to the
+    // kernel with madvise on every free — most of the cost of compressing a short message.
+    // A window at least as long as the input finds every match a full one would; inflaters
+    // accept any window (gzip does not even record it). +16: a gzip header and trailer.
+    int windowBits = 9;
+    while (windowBits < 15 && ((size_t)1 << windowBits) < length) windowBits++;
+    int memLevel = windowBits - 7;
+    if (memLevel > 8) memLevel = 8;
+    if (deflateInit2(&s, level, Z_DEFLATED, windowBits + 16, memLevel, Z_DEFAULT_STRATEGY) != Z_OK) return CN_GZIP_NO_MEMORY;
     uLong bound = deflateBound(&s, (uLong)length);
     uint8_t *buffer = malloc(bound > 0 ? bound : 1);
     if (!buffer) { deflateEnd(&s); return CN_GZIP_NO_MEMORY; }

@@ -14,35 +14,51 @@ public enum InputLine: Sendable, Equatable {
 /// The lines of a file descriptor as an async sequence, read on a thread of their own so
 /// that a command goes on handling relay frames (and PONGs) while it waits for input.
 ///
+/// Lines come in batches, one per read of the descriptor (a pipe full of lines is a batch of
+/// hundreds, a terminal a line at a time): ``batches`` hands them over as they come, so that
+/// a command can handle what is already there in one go (one transaction, one write).
+///
 /// Bounded both ways: a line longer than `maximumLineBytes` is reported as ``InputLine/tooLong``
-/// and skipped without being buffered, and the reader stops reading while `buffered` lines
+/// and skipped without being buffered, and the reader stops reading while `buffered` batches
 /// wait to be taken (back-pressure from a slow consumer to the pipe).
 public struct LineReader: AsyncSequence, Sendable {
     public typealias Element = InputLine
 
-    private let stream: AsyncStream<InputLine>
+    private let stream: AsyncStream<[InputLine]>
     private let taken: DispatchSemaphore
+
+    /// The most lines in one batch.
+    public static let batchLimit = 256
 
     /// Starts reading `descriptor` at once.
     public init(descriptor: Int32 = STDIN_FILENO, maximumLineBytes: Int, buffered: Int = 16) {
-        let (stream, continuation) = AsyncStream<InputLine>.makeStream(bufferingPolicy: .unbounded)
+        let (stream, continuation) = AsyncStream<[InputLine]>.makeStream(bufferingPolicy: .unbounded)
         let taken = DispatchSemaphore(value: buffered)
         self.stream = stream
         self.taken = taken
         let thread = Thread {
             var splitter = LineSplitter(maximumLineBytes: maximumLineBytes)
             var buffer = [UInt8](repeating: 0, count: 65_536)
-            func hand(_ line: InputLine) {
+            var batch: [InputLine] = []
+            func handOver() {
+                guard !batch.isEmpty else { return }
                 taken.wait()
-                continuation.yield(line)
+                continuation.yield(batch)
+                batch = []
+            }
+            func collect(_ line: InputLine) {
+                batch.append(line)
+                if batch.count >= Self.batchLimit { handOver() }
             }
             while true {
                 let n = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
                 if n < 0, errno == EINTR { continue }
                 if n <= 0 { break }
-                splitter.feed(buffer[0..<n], hand)
+                splitter.feed(buffer[0..<n], collect)
+                handOver()
             }
-            splitter.finish(hand)
+            splitter.finish(collect)
+            handOver()
             continuation.finish()
         }
         thread.name = "cryptnode-input"
@@ -50,17 +66,47 @@ public struct LineReader: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> Iterator {
-        Iterator(base: stream.makeAsyncIterator(), taken: taken)
+        Iterator(batches: Batches.Iterator(base: stream.makeAsyncIterator(), taken: taken))
     }
 
+    /// The lines one at a time.
     public struct Iterator: AsyncIteratorProtocol {
-        var base: AsyncStream<InputLine>.AsyncIterator
-        let taken: DispatchSemaphore
+        var batches: Batches.Iterator
+        var current: [InputLine] = []
+        var index = 0
 
         public mutating func next() async -> InputLine? {
-            guard let line = await base.next() else { return nil }
-            taken.signal()
-            return line
+            while index == current.count {
+                guard let batch = await batches.next() else { return nil }
+                current = batch
+                index = 0
+            }
+            defer { index += 1 }
+            return current[index]
+        }
+    }
+
+    /// The lines in the batches they were read in (never empty, at most ``batchLimit`` each).
+    public var batches: Batches { Batches(stream: stream, taken: taken) }
+
+    /// The lines in the batches they were read in.
+    public struct Batches: AsyncSequence, Sendable {
+        public typealias Element = [InputLine]
+        let stream: AsyncStream<[InputLine]>
+        let taken: DispatchSemaphore
+
+        public func makeAsyncIterator() -> Iterator { Iterator(base: stream.makeAsyncIterator(), taken: taken) }
+
+        /// The next batch; nil at the end of the input.
+        public struct Iterator: AsyncIteratorProtocol {
+            var base: AsyncStream<[InputLine]>.AsyncIterator
+            let taken: DispatchSemaphore
+
+            public mutating func next() async -> [InputLine]? {
+                guard let batch = await base.next() else { return nil }
+                taken.signal()
+                return batch
+            }
         }
     }
 }

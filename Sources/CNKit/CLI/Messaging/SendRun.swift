@@ -68,61 +68,85 @@ public enum SendRun {
         let messaging = try context.messaging
         let wait = Duration.milliseconds(Int64(invocation.wait * 1000))
 
-        let (entries, feed) = AsyncStream<Entry>.makeStream()
+        // The printer writes result lines in input order, as the answers come; what is
+        // ready goes out in one write, and nothing waits in the buffer while it waits.
+        let entries = BurstQueue<Entry>()
         let printer = Task { () -> ExitStatus in
             var failure: ExitStatus?
             var queued = false
-            for await entry in entries {
-                switch entry {
-                case .ticket(let ticket, let deadline):
-                    do {
-                        let result = try await messaging.awaitResult(for: ticket, until: deadline)
-                        messaging.forget(ticket)
-                        if !result.isAccepted { queued = true }
-                        Output.emit(result)
-                    } catch {
-                        let failed = CommandFailure(error)
+            var pending = ""
+            while let burst = await entries.take() {
+                for entry in burst {
+                    switch entry {
+                    case .ticket(let ticket, let deadline):
+                        do {
+                            var result = try messaging.result(for: ticket, final: false)
+                            if result == nil {
+                                Output.write(pending, to: STDOUT_FILENO)
+                                pending = ""
+                                result = try await messaging.awaitResult(for: ticket, until: deadline)
+                            }
+                            messaging.forget(ticket)
+                            if result?.isAccepted != true { queued = true }
+                            if let result { pending += Output.line(result) + "\n" }
+                        } catch {
+                            let failed = CommandFailure(error)
+                            failure = failure ?? failed.status
+                            pending += Output.line(LineError(error: Output.ErrorLine(failed), line: nil, id: ticket.id)) + "\n"
+                        }
+                    case .failure(let failed, let line):
                         failure = failure ?? failed.status
-                        Output.emit(LineError(error: Output.ErrorLine(failed), line: nil, id: ticket.id))
+                        pending += Output.line(LineError(error: Output.ErrorLine(failed), line: line, id: nil)) + "\n"
                     }
-                case .failure(let failed, let line):
-                    failure = failure ?? failed.status
-                    Output.emit(LineError(error: Output.ErrorLine(failed), line: line, id: nil))
                 }
+                Output.write(pending, to: STDOUT_FILENO)
+                pending = ""
             }
             return failure ?? (queued ? .tempFail : .ok)
         }
 
-        func submit(_ request: OutgoingRequest, line: Int?) async {
-            do {
-                let ticket = try await messaging.submit(request, via: client)
-                feed.yield(.ticket(ticket, deadline: .now + (client == nil ? .zero : wait)))
-            } catch {
-                feed.yield(.failure(CommandFailure(error), line: line))
-            }
+        /// Submits the requests of one batch of input; queues their entries in input order.
+        func submit(_ batch: [(request: Result<OutgoingRequest, CommandFailure>, line: Int?)]) async {
+            let requests = batch.compactMap { try? $0.request.get() }
+            var outcomes = await messaging.submit(requests, via: client)[...]
+            let deadline = ContinuousClock.now + (client == nil ? .zero : wait)
+            entries.append(batch.map { entry in
+                switch entry.request {
+                case .failure(let failed): return .failure(failed, line: entry.line)
+                case .success:
+                    switch outcomes.removeFirst() {
+                    case .success(let ticket): return .ticket(ticket, deadline: deadline)
+                    case .failure(let error): return .failure(CommandFailure(error), line: entry.line)
+                    }
+                }
+            })
         }
 
         if !invocation.texts.isEmpty {
-            await submit(.text(to: defaultPeer!, text: invocation.texts.joined(separator: " "), replyTo: nil), line: nil)
+            await submit([(.success(.text(to: defaultPeer!, text: invocation.texts.joined(separator: " "), replyTo: nil)), nil)])
         } else {
             var number = 0
-            for await line in LineReader(maximumLineBytes: maximumLineBytes) {
-                number += 1
-                switch line {
-                case .tooLong: feed.yield(.failure(CommandFailure(.dataError, "line longer than \(maximumLineBytes) bytes"), line: number))
-                case .notUTF8: feed.yield(.failure(CommandFailure(.dataError, "line is not UTF-8"), line: number))
-                case .text(let text):
-                    if text.allSatisfy(\.isWhitespace) { continue }
-                    do {
-                        let request = invocation.json ? try parse(text, defaultPeer: defaultPeer) : .text(to: defaultPeer!, text: text, replyTo: nil)
-                        await submit(request, line: number)
-                    } catch {
-                        feed.yield(.failure(CommandFailure(error), line: number))
+            for await lines in LineReader(maximumLineBytes: maximumLineBytes).batches {
+                var batch: [(request: Result<OutgoingRequest, CommandFailure>, line: Int?)] = []
+                for line in lines {
+                    number += 1
+                    switch line {
+                    case .tooLong: batch.append((.failure(CommandFailure(.dataError, "line longer than \(maximumLineBytes) bytes")), number))
+                    case .notUTF8: batch.append((.failure(CommandFailure(.dataError, "line is not UTF-8")), number))
+                    case .text(let text):
+                        if text.allSatisfy(\.isWhitespace) { continue }
+                        do {
+                            let request = invocation.json ? try parse(text, defaultPeer: defaultPeer) : .text(to: defaultPeer!, text: text, replyTo: nil)
+                            batch.append((.success(request), number))
+                        } catch {
+                            batch.append((.failure(CommandFailure(error)), number))
+                        }
                     }
                 }
+                await submit(batch)
             }
         }
-        feed.finish()
+        entries.finish()
         let status = await printer.value
         if let client { await messaging.flushAcknowledgements(via: client) }
         await context.close()

@@ -9,6 +9,14 @@ import CNCrypto
 public protocol RelayFrameSink: Sendable {
     /// Handles one frame. The next frame waits until this returns.
     func receive(_ frame: RelayFrame, from client: RelayClient) async
+    /// Called after the frames of one read from the socket (a burst) have been handed over,
+    /// and when a connection ends: what was deferred to batch a burst is done now.
+    func endOfBurst(from client: RelayClient) async
+}
+
+extension RelayFrameSink {
+    /// Nothing is deferred.
+    public func endOfBurst(from client: RelayClient) async {}
 }
 
 /// The credentials a connection authenticates with.
@@ -126,8 +134,14 @@ public actor RelayClient {
     /// Sends one frame without waiting for an answer (a MSG keeps its own id; any other
     /// frame gets a fresh one). Answers, if any, reach the sink like every other frame.
     public func send(_ frame: ClientFrame) async throws {
+        try await send([frame])
+    }
+
+    /// Sends `frames` in order in one write to the socket (each as ``send(_:)`` would).
+    public func send(_ frames: [ClientFrame]) async throws {
         guard let link else { throw ClientError(.unreachable, "not connected to the relay") }
-        try await link.send(FrameCodec.encode(frame, id: nextFrameID()))
+        guard !frames.isEmpty else { return }
+        try await link.send(frames.map { FrameCodec.encode($0, id: nextFrameID()) })
     }
 
     /// Whether a connection is up and signed in now.
@@ -266,6 +280,10 @@ public actor RelayClient {
         // the right account: before that only PING, ERROR and AUTH_SUCCESS are looked at.
         var authenticated = false
         for await event in link.events {
+            if case .readComplete = event {
+                if authenticated { await sink.endOfBurst(from: self) }
+                continue
+            }
             guard case .text(let bytes) = event else { break }
             lastHeard = .now
             guard let frame = try? FrameCodec.decodeRelayFrame(bytes) else { continue }  // a newer relay's frames: ignored
@@ -290,6 +308,7 @@ public actor RelayClient {
                 finish(id, .success(frame))
             }
         }
+        if authenticated { await sink.endOfBurst(from: self) }
         guard generation == self.generation, !stopping else { return }
         guard generation == establishedGeneration else {
             // Closed before the sign-in completed: the attempt fails now, not at its timeout.

@@ -10,6 +10,8 @@ import Synchronization
 /// What a ``WebSocketLink`` delivers: a text message, or the end of the connection.
 public enum LinkEvent: Sendable {
     case text([UInt8])
+    /// The end of what one read from the socket brought (a burst of messages).
+    case readComplete
     case closed
 }
 
@@ -107,8 +109,21 @@ public final class WebSocketLink: Sendable {
 
     /// Sends one text message (masked, as RFC 6455 requires of clients).
     public func send(_ text: [UInt8]) async throws {
-        let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(bytes: text))
-        do { try await channel.writeAndFlush(frame).get() } catch {
+        try await send([text])
+    }
+
+    /// Sends several text messages with one flush (one write to the socket for a burst).
+    public func send(_ texts: [[UInt8]]) async throws {
+        guard !texts.isEmpty else { return }
+        let frames = texts.map { WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(bytes: $0)) }
+        let channel = self.channel
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        // One hop to the event loop for the whole burst.
+        channel.eventLoop.execute {
+            for frame in frames.dropLast() { channel.write(frame, promise: nil) }
+            channel.writeAndFlush(frames[frames.count - 1], promise: written)
+        }
+        do { try await written.futureResult.get() } catch {
             throw ClientError(.unreachable, "the connection to the relay is gone")
         }
     }
@@ -259,6 +274,11 @@ private final class LinkFrameHandler: ChannelInboundHandler, Sendable {
         default:
             break
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        continuation.yield(.readComplete)
+        context.fireChannelReadComplete()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

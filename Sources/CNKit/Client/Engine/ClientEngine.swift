@@ -216,4 +216,9 @@ private struct DeferredRouter: RelayFrameSink {
         guard let services = try? engine.services else { return }
         await services.router.receive(frame, from: client)
     }
+
+    func endOfBurst(from client: RelayClient) async {
+        guard let services = try? engine.services else { return }
+        await services.router.endOfBurst(from: client)
+    }
 }

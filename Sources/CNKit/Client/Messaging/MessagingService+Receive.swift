@@ -19,8 +19,47 @@ extension MessagingService {
     func receiveMessage(_ message: RelayedMessage, from client: RelayClient) async {
         let verdict = await accept(message, from: client)
         if message.queued, let id = message.header.id, case .done = verdict {
-            state.withLock { $0.acks.append(id) }
-            scheduleFlush(via: client)
+            // Acknowledged once what it carried is stored: with its burst, if that waits.
+            let held = state.withLock { state -> Bool in
+                if state.pendingStores.isEmpty { state.acks.append(id) } else { state.heldAcks.append(id) }
+                return !state.pendingStores.isEmpty
+            }
+            if !held { scheduleFlush(via: client) }
+        }
+    }
+
+    /// The burst of frames ended: the messages it brought are stored now.
+    public func endOfBurst(from client: RelayClient) async {
+        writePendingStores()
+    }
+
+    /// Stores the pending messages in one transaction, then announces them, queues their
+    /// delivered receipts and lets their mailbox acknowledgements go. If the write fails,
+    /// each is reported and none is acknowledged: the mailbox (or the sender, waiting for a
+    /// receipt) hands them over again.
+    func writePendingStores() {
+        let (batch, held, client) = state.withLock { state in
+            defer {
+                state.pendingStores = []
+                state.heldAcks = []
+            }
+            return (state.pendingStores, state.heldAcks, state.client)
+        }
+        guard !batch.isEmpty else { return }
+        do {
+            let stored = try database.insertMessages(batch.map { ($0.record, $0.line) })
+            // Not stored: another process of this account stored it first, and announced it.
+            for (entry, isNew) in zip(batch, stored) where isNew {
+                events.announce(entry.event)
+                if !entry.record.outgoing { queueReceipt(entry.record.id, sid: entry.record.sid) }
+            }
+            state.withLock { $0.acks += held }
+            if let client, !held.isEmpty { scheduleFlush(via: client) }
+        } catch {
+            for entry in batch {
+                events.report(.rejected(RejectedEvent("a message could not be stored: \(error)", sid: entry.record.sid, from: entry.record.author,
+                                                      fromDevice: entry.record.authorDevice, ts: now())))
+            }
         }
     }
 
@@ -99,6 +138,8 @@ extension MessagingService {
     }
 
     private func apply(_ packet: InnerPacket, origin: PacketOrigin, peer: String, queued: Bool, via client: RelayClient) async throws {
+        // Anything but a text may look at or change a message of this burst: it is stored first.
+        if case .text = packet {} else { writePendingStores() }
         let fromMe = origin.from == account.email.value
         if fromMe, peer != account.email.value {
             // Another device's copy names the conversation's other member: a copy the relay
@@ -179,11 +220,12 @@ extension MessagingService {
         }
     }
 
-    /// Stores a message (once per id) and announces it; queues a delivered receipt to the
-    /// peer for what the peer wrote.
+    /// Stores a message (once per id) with the burst it came in (``writePendingStores()``
+    /// announces it and queues a delivered receipt to the peer for what the peer wrote).
     private func store(id: String, text: String, replyTo: String?, sentAt: Int64, origin: PacketOrigin, peer: String, queued: Bool) throws {
         let fromMe = origin.from == account.email.value
-        if let existing = try database.message(id) {
+        let pending = state.withLock { $0.pendingStores.last { $0.record.id == id }?.record }
+        if let existing = try pending ?? database.message(id) {
             // A repeated id is a duplicate (nothing to do) — unless it says something else:
             // another author or conversation, another time, or (before any edit or delete)
             // another text. Then someone replays an id to overwrite a message: refused.
@@ -202,13 +244,18 @@ extension MessagingService {
         let record = MessageRecord(id: id, sid: origin.sid, peer: peer, author: origin.from, authorDevice: origin.fromDevice,
                                    outgoing: fromMe, sentAt: sentAt, storedAt: now(), text: text, replyTo: replyTo,
                                    status: fromMe ? .stored : .delivered)
-        guard try database.insertMessage(record, event: event.line) else { return }
-        events.announce(event)
-        if !fromMe { queueReceipt(id, sid: origin.sid) }
+        let full = state.withLock { state -> Bool in
+            state.pendingStores.append(PendingStore(record: record, event: event, line: event.line))
+            return state.pendingStores.count >= Self.storeBatch
+        }
+        if full { writePendingStores() }
     }
 
+    /// The most received messages stored in one transaction.
+    static let storeBatch = 256
+
     /// A delivered receipt for the peer's message `id`, sent with the next batch.
-    private func queueReceipt(_ id: String, sid: String) {
+    func queueReceipt(_ id: String, sid: String) {
         state.withLock { $0.receipts[sid, default: []].append(id) }
         if let client = state.withLock({ $0.client }) { scheduleFlush(via: client) }
     }

@@ -11,16 +11,64 @@ extension MessagingService {
     /// of this account, keeps it in the outbox (claimed by this process), and sends it if
     /// `client` is connected. The ticket says what to watch.
     public func submit(_ request: OutgoingRequest, via client: RelayClient?) async throws -> SendTicket {
-        let (ticket, items) = try prepare(request)
-        if let client {
-            await waitForWindow(client)
-            await transmit(items, via: client, watched: true)
-        }
-        return ticket
+        try await submit([request], via: client)[0].get()
     }
 
-    /// Builds, seals and queues the packets of `request`.
-    func prepare(_ request: OutgoingRequest) throws -> (SendTicket, [OutboxItem]) {
+    /// ``submit(_:via:)`` for several requests at once, in order: the texts among them go
+    /// into the outbox in one transaction and onto the wire in one write (a pipe of
+    /// thousands of lines is hundreds of messages per write, not one). One outcome per
+    /// request: its ticket, or why it was refused (the others go all the same).
+    public func submit(_ requests: [OutgoingRequest], via client: RelayClient?) async -> [Result<SendTicket, any Error>] {
+        var outcomes: [Result<SendTicket, any Error>] = []
+        var built: [(index: Int, send: PreparedSend)] = []
+        var ready: [PreparedSend] = []
+        // Texts wait to be written together; an edit, delete or reaction may name a message
+        // of this batch, so what is built before it is written first.
+        func write() {
+            guard !built.isEmpty else { return }
+            do {
+                try database.enqueue(built.map { ($0.send.items, $0.send.message, $0.send.digests) }, owner: owner, lease: Self.claimLease, now: now())
+                ready += built.map(\.send)
+            } catch {
+                for entry in built { outcomes[entry.index] = .failure(error) }
+            }
+            built = []
+        }
+        for request in requests {
+            if case .text = request {} else { write() }
+            do {
+                let send = try build(request)
+                outcomes.append(.success(send.ticket))
+                built.append((outcomes.count - 1, send))
+            } catch {
+                outcomes.append(.failure(error))
+            }
+            if case .text = request {} else { write() }
+        }
+        write()
+        if let client {
+            var rest = ready[...]
+            while !rest.isEmpty {
+                let room = await waitForWindow(client)
+                let next = rest.prefix(room)
+                rest = rest.dropFirst(next.count)
+                await transmit(next.flatMap(\.items), via: client, watched: true)
+            }
+        }
+        return outcomes
+    }
+
+    /// A request built and sealed, not yet in the outbox.
+    struct PreparedSend {
+        var ticket: SendTicket
+        var items: [OutboxItem]
+        var message: MessageRecord?
+        var digests: [[UInt8]]
+    }
+
+    /// Builds and seals the packets of `request` (an edit, delete or reaction also changes
+    /// the local copy of its message).
+    func build(_ request: OutgoingRequest) throws -> PreparedSend {
         let me = account.email
         let peer = request.to
         guard peer != me else { throw ClientError(.badRequest, "you cannot send messages to yourself") }
@@ -105,10 +153,9 @@ extension MessagingService {
                                         payload: try SealedPayload.seal(json, with: try pairwiseKey(device)), createdAt: created))
             }
         }
-        try database.enqueue(items, message: message, digests: digests, owner: owner, lease: Self.claimLease, now: created)
         let ticket = SendTicket(op: request.op, id: id, sid: sid, to: peer.value, itemIDs: packets.map(\.itemID),
                                 peerDevices: peerDevices, ownDevices: ownDevices, heldBack: heldBack)
-        return (ticket, items)
+        return PreparedSend(ticket: ticket, items: items, message: message, digests: digests)
     }
 
     /// Checks that `id` names a message this account wrote in `sid`, not deleted, recent
@@ -163,7 +210,7 @@ extension MessagingService {
                        payload: try SealedPayload.seal(json, with: try pairwiseKey(device)), createdAt: created)
         }
         if keep {
-            try database.enqueue(items, message: nil, digests: [digest(json)], owner: owner, lease: Self.claimLease, now: created)
+            try database.enqueue([(items, nil, [digest(json)])], owner: owner, lease: Self.claimLease, now: created)
             if let client { await transmit(items, via: client, watched: false) }
         } else if let client {
             try database.recordSent(digests: [digest(json)], now: created)
@@ -176,7 +223,8 @@ extension MessagingService {
     // MARK: The outbox on the wire
 
     /// Sends claimed items, one MSG per item (split when the payloads of a large fan-out
-    /// would pass the relay's 409,600-character limit), asking for DELIVERED.
+    /// would pass the relay's 409,600-character limit), asking for DELIVERED, all in one
+    /// write to the socket.
     func transmit(_ items: [OutboxItem], via client: RelayClient, watched: Bool) async {
         var order: [String] = []
         var groups: [String: [OutboxItem]] = [:]
@@ -184,32 +232,34 @@ extension MessagingService {
             if groups[item.itemID] == nil { order.append(item.itemID) }
             groups[item.itemID, default: []].append(item)
         }
-        for itemID in order {
-            let group = groups[itemID]!
-            var frames: [[String: String]] = [[:]]
-            var size = 0
-            for item in group {
-                if size + item.payload.utf8.count > ProtocolLimits.maxMessagePayloadCharacters, !frames[frames.count - 1].isEmpty {
-                    frames.append([:])
-                    size = 0
+        var messages: [OutgoingMessage] = []
+        state.withLock { state in
+            for itemID in order {
+                let group = groups[itemID]!
+                var frames: [[String: String]] = [[:]]
+                var size = 0
+                for item in group {
+                    if size + item.payload.utf8.count > ProtocolLimits.maxMessagePayloadCharacters, !frames[frames.count - 1].isEmpty {
+                        frames.append([:])
+                        size = 0
+                    }
+                    frames[frames.count - 1][item.device] = item.payload
+                    size += item.payload.utf8.count
                 }
-                frames[frames.count - 1][item.device] = item.payload
-                size += item.payload.utf8.count
-            }
-            state.withLock { state in
                 if watched { state.watched.insert(itemID) }
                 state.inFlight[itemID] = InFlight(sid: group[0].sid, messageID: group[0].messageID, framesLeft: frames.count, sentAt: .now)
+                messages += frames.map { OutgoingMessage(sid: group[0].sid, id: itemID, confirm: true, payloads: $0) }
             }
-            for payloads in frames {
-                do {
-                    try await client.send(.message(OutgoingMessage(sid: group[0].sid, id: itemID, confirm: true, payloads: payloads)))
-                } catch {
-                    // The connection went: the items stay in the outbox, claimed by this
-                    // process, and go again when it is back (SESSION_LIST) or after the lease;
-                    // a watched item keeps its watch.
-                    state.withLock { _ = $0.inFlight.removeValue(forKey: itemID) }
-                    return
-                }
+        }
+        do {
+            try await client.send(messages.map(ClientFrame.message))
+        } catch {
+            // The connection went: the items stay in the outbox, claimed by this process,
+            // and go again when it is back (SESSION_LIST) or after the lease; a watched item
+            // keeps its watch. (What went out before the break is answered, if at all, on a
+            // connection that is gone.)
+            state.withLock { state in
+                for itemID in order { state.inFlight[itemID] = nil }
             }
         }
     }
@@ -257,9 +307,12 @@ extension MessagingService {
                     if groups[item.itemID] == nil { order.append(item.itemID) }
                     groups[item.itemID, default: []].append(item)
                 }
-                for itemID in order {
-                    await waitForWindow(client)
-                    await transmit(groups[itemID]!, via: client, watched: false)
+                var rest = order[...]
+                while !rest.isEmpty {
+                    let room = await waitForWindow(client)
+                    let next = rest.prefix(room)
+                    rest = rest.dropFirst(next.count)
+                    await transmit(next.flatMap { groups[$0]! }, via: client, watched: false)
                 }
             } catch {
                 report("the outbox could not be read: \(error)")
@@ -268,10 +321,12 @@ extension MessagingService {
     }
 
     /// Waits while too many items are on their way: 256 normally, 1 once the relay has
-    /// asked this connection to slow down (so that resent items keep their order).
+    /// asked this connection to slow down (so that resent items keep their order). Returns
+    /// how many may go now (at least 1).
     /// While the connection is down nothing is on its way: the items wait in the outbox
     /// and go at the next SESSION_LIST.
-    func waitForWindow(_ client: RelayClient, retry: Bool = false) async {
+    @discardableResult
+    func waitForWindow(_ client: RelayClient, retry: Bool = false) async -> Int {
         while true {
             let generation = changed.generation
             let (count, limit, stopped) = state.withLock { state in
@@ -279,13 +334,17 @@ extension MessagingService {
                 // nothing new goes while refused items wait to go again.
                 let now = ContinuousClock.now
                 let count = state.inFlight.values.filter { now - $0.sentAt < Self.answerWait }.count
-                return (retry || state.retryQueue.isEmpty ? count : Int.max, state.throttled ? 1 : 256, state.stopped)
+                return (retry || state.retryQueue.isEmpty ? count : Int.max, state.throttled ? 1 : Self.window, state.stopped)
             }
-            if count < limit || stopped { return }
-            guard await client.isConnected else { return }
+            if count < limit { return limit - count }
+            if stopped { return 1 }
+            guard await client.isConnected else { return 1 }
             await changed.wait(after: generation, limit: .milliseconds(250))
         }
     }
+
+    /// How many items may be on their way at once.
+    static let window = 256
 
     /// The relay's DELIVERED / DELIVERED_FAILED for an item.
     func settle(_ notice: DeliveryNotice) {

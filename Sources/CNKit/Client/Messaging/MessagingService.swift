@@ -77,8 +77,20 @@ public final class MessagingService: FrameService, PacketSender {
         /// a moment later (a burst of DELIVERED is one write, not one each).
         var settlements: [(settlement: AccountDatabase.Settlement, messageID: String?, sid: String, watched: Bool)] = []
         var settlementsScheduled = false
+        /// Messages opened and checked, stored together when the burst of frames they came
+        /// in ends (one transaction for a burst, not one per message).
+        var pendingStores: [PendingStore] = []
+        /// Mailbox acknowledgements held until the pending messages are stored.
+        var heldAcks: [String] = []
         var stopped = false
         var client: RelayClient?
+    }
+
+    /// A received message waiting to be stored with its burst.
+    struct PendingStore {
+        var record: MessageRecord
+        var event: ClientEvent
+        var line: [UInt8]
     }
 
     /// An item on its way.
@@ -150,6 +162,7 @@ public final class MessagingService: FrameService, PacketSender {
     /// Gives up this process's outbox claims (it is ending), so another process of the
     /// account sends what is left at once instead of after the lease.
     public func stop() {
+        writePendingStores()
         state.withLock { $0.stopped = true }
         writeSettlements()
         try? database.releaseClaims(owner: owner)
@@ -177,6 +190,7 @@ public final class MessagingService: FrameService, PacketSender {
     }
 
     func report(_ reason: String, sid: String? = nil, from: String? = nil, device: String? = nil) {
+        writePendingStores()  // events keep the order of the frames
         events.report(.rejected(RejectedEvent(reason, sid: sid, from: from, fromDevice: device, ts: now())))
     }
 }

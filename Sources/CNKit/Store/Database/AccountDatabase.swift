@@ -98,6 +98,9 @@ public final class AccountDatabase: Sendable {
         migrator.registerMigration("v4: outbox items wait for the peer's receipt") { db in
             try MessageLedgerSchema.addReceiptWait(db)
         }
+        migrator.registerMigration("v5: outbox rows by message") { db in
+            try MessageLedgerSchema.indexOutboxByMessage(db)
+        }
         return migrator
     }
 
@@ -106,6 +109,14 @@ public final class AccountDatabase: Sendable {
     /// Seals a column value, bound to its column so it cannot be moved to another.
     public func seal(_ value: some Encodable, column: String) throws -> Data {
         Data(try Sealed.seal(try JSONEncoder().encode(value), key: fieldKey, context: "db:" + column))
+    }
+
+    /// Runs one SELECT outside a transaction of its own, for the lookups made per message:
+    /// SQLite runs a single statement atomically, and GRDB's `read` wraps it in statements
+    /// (query_only on, BEGIN, COMMIT, query_only off) prepared afresh each time, which cost
+    /// more than the lookup itself.
+    func lookUp<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.inDatabase(body)
     }
 
     /// Seals raw bytes for a column (message text, event lines: no JSON around them).

@@ -106,8 +106,15 @@ public enum ChunkOutcome: Sendable, Equatable {
     case tooMany
 }
 
-/// The tables of the messaging service (migrations v3, v4).
+/// The tables of the messaging service (migrations v3 to v5).
 enum MessageLedgerSchema {
+    /// v5: outbox rows found by message (a receipt removes what waited for it): without it
+    /// each receipt scanned every row queued for the device, and a burst of n messages cost
+    /// n² row visits.
+    static func indexOutboxByMessage(_ db: Database) throws {
+        try db.create(index: "outbox_by_message", on: "outbox", columns: ["messageId", "device"])
+    }
+
     /// v4: an item the relay handed to a peer's socket stays (`awaiting`) until that
     /// device's RECEIPT says it stored it; `attempts` counts transmissions.
     static func addReceiptWait(_ db: Database) throws {
@@ -198,13 +205,23 @@ extension AccountDatabase {
     /// `event`, the event line announcing it, is logged in the same transaction.
     @discardableResult
     public func insertMessage(_ message: MessageRecord, event: [UInt8]?) throws -> Bool {
-        let body = try sealBytes(Array(message.text.utf8), column: Self.bodyColumn)
-        let eventBody = try event.map { try sealBytes($0, column: Self.eventColumn) }
+        try insertMessages([(message, event)])[0]
+    }
+
+    /// ``insertMessage(_:event:)`` for several messages in one transaction (a burst of
+    /// messages is one write); whether each was stored (false: it was here already).
+    public func insertMessages(_ messages: [(message: MessageRecord, event: [UInt8]?)]) throws -> [Bool] {
+        let sealed = try messages.map { entry in
+            (body: try sealBytes(Array(entry.message.text.utf8), column: Self.bodyColumn),
+             event: try entry.event.map { try sealBytes($0, column: Self.eventColumn) })
+        }
         return try pool.write { db in
-            try Self.insert(message, body: body, db)
-            guard db.changesCount > 0 else { return false }
-            if let eventBody { try Self.log(eventBody, at: message.storedAt, db) }
-            return true
+            try zip(messages, sealed).map { entry, sealed in
+                try Self.insert(entry.message, body: sealed.body, db)
+                guard db.changesCount > 0 else { return false }
+                if let event = sealed.event { try Self.log(event, at: entry.message.storedAt, db) }
+                return true
+            }
         }
     }
 
@@ -218,7 +235,7 @@ extension AccountDatabase {
 
     /// The message with `id`, if it is here.
     public func message(_ id: String) throws -> MessageRecord? {
-        try pool.read { db in try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM message WHERE id = ?"), arguments: [id]) }.map(record)
+        try lookUp { db in try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM message WHERE id = ?"), arguments: [id]) }.map(record)
     }
 
     /// Changes a stored message in one transaction: `change` returns whether it changed it;
@@ -348,29 +365,31 @@ extension AccountDatabase {
 
     // MARK: Outbox
 
-    /// Queues sealed payloads (and the outgoing message they carry, with a `queued` delivery
-    /// row per recipient device) in one transaction, and remembers the digests of the inner
-    /// packets sealed, to recognise them if the relay hands them back.
-    /// The items are claimed by `owner` for `lease` milliseconds: the process that queues
-    /// them sends them first.
-    public func enqueue(_ items: [OutboxItem], message: MessageRecord?, digests: [[UInt8]], owner: String, lease: Int64, now: Int64) throws {
-        let body = try message.map { try sealBytes(Array($0.text.utf8), column: Self.bodyColumn) }
+    /// Queues sends in one transaction: each its sealed payloads (and the outgoing message
+    /// they carry, nil for other packets, with a `queued` delivery row per recipient
+    /// device), and the digests of its inner packets, to recognise them if the relay hands
+    /// them back. The items are claimed by `owner` for `lease` milliseconds: the process that
+    /// queues them sends them first.
+    public func enqueue(_ sends: [(items: [OutboxItem], message: MessageRecord?, digests: [[UInt8]])], owner: String, lease: Int64, now: Int64) throws {
+        let bodies = try sends.map { send in try send.message.map { try sealBytes(Array($0.text.utf8), column: Self.bodyColumn) } }
         try pool.write { db in
-            if let message, let body {
-                try Self.insert(message, body: body, db)
-                for device in Set(items.filter { $0.messageID == message.id }.map(\.device)) {
-                    try db.cachedExecute(sql: "INSERT OR IGNORE INTO delivery (messageId, device, status, at) VALUES (?, ?, 0, ?)",
-                                   arguments: [message.id, device, now])
+            for (send, body) in zip(sends, bodies) {
+                if let message = send.message, let body {
+                    try Self.insert(message, body: body, db)
+                    for device in Set(send.items.filter { $0.messageID == message.id }.map(\.device)) {
+                        try db.cachedExecute(sql: "INSERT OR IGNORE INTO delivery (messageId, device, status, at) VALUES (?, ?, 0, ?)",
+                                             arguments: [message.id, device, now])
+                    }
                 }
-            }
-            for item in items {
-                try db.cachedExecute(sql: """
-                    INSERT OR REPLACE INTO outbox (itemId, device, sid, messageId, payload, createdAt, claimedBy, claimedUntil)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [item.itemID, item.device, item.sid, item.messageID, item.payload, item.createdAt, owner, now + lease])
-            }
-            for digest in digests {
-                try db.cachedExecute(sql: "INSERT OR IGNORE INTO sentPacket (digest, at) VALUES (?, ?)", arguments: [Data(digest), now])
+                for item in send.items {
+                    try db.cachedExecute(sql: """
+                        INSERT OR REPLACE INTO outbox (itemId, device, sid, messageId, payload, createdAt, claimedBy, claimedUntil)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [item.itemID, item.device, item.sid, item.messageID, item.payload, item.createdAt, owner, now + lease])
+                }
+                for digest in send.digests {
+                    try db.cachedExecute(sql: "INSERT OR IGNORE INTO sentPacket (digest, at) VALUES (?, ?)", arguments: [Data(digest), now])
+                }
             }
         }
     }
@@ -452,7 +471,7 @@ extension AccountDatabase {
                                maximumAttempts: Int, now: Int64, _ db: Database) throws {
         let itemID = settlement.itemID, delivered = settlement.delivered, stored = settlement.stored, offline = settlement.offline
         do {
-            let rows = try Row.fetchAll(db, sql: "SELECT device, messageId, attempts FROM outbox WHERE itemId = ? AND claimedBy = ?",
+            let rows = try Row.fetchAll(try db.cachedStatement(sql: "SELECT device, messageId, attempts FROM outbox WHERE itemId = ? AND claimedBy = ?"),
                                         arguments: [itemID, owner])
             let got = Set(delivered), kept = Set(stored), waiting = Set(offline)
             for row in rows {
@@ -510,7 +529,7 @@ extension AccountDatabase {
 
     /// Whether this account sealed an inner packet with this digest (a reflected payload).
     public func sentPacket(_ digest: [UInt8]) throws -> Bool {
-        try pool.read { db in try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM sentPacket WHERE digest = ?"), arguments: [Data(digest)]) ?? false }
+        try lookUp { db in try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM sentPacket WHERE digest = ?"), arguments: [Data(digest)]) ?? false }
     }
 
     // MARK: Text chunks
