@@ -97,6 +97,66 @@ struct RoutedFrameScannerTests {
         #expect(checked == Self.corpus.count * 300)
     }
 
+    /// Relayed MSG frames as a client receives them, for the client's fast path.
+    static let relayedCorpus: [String] = [
+        #"{"t":"MSG","sid":"s1","id":"m1","sh":"h","spk":"k","data":{"payloads":{"me":"v1","other":"v2"}}}"#,
+        #"{"t":"MSG","sid":"s1","id":"m1","sh":"h","spk":"k","q":true,"ts":1733000000000,"data":{"payloads":{"me":"v"}}}"#,
+        #"{"t":"MSG","sid":"s1","sh":"h","spk":"k","q":false,"ts":null,"id":null,"p":null,"data":{"payloads":{}}}"#,
+        #"{"t":"MSG","sid":"s1","sh":"h","spk":"k","p":2,"c":true,"data":{"payloads":{"k":"a\/b\u00e9\ud83d\ude00"}}}"#,
+        #"{"t":"MSG","sid":"s1","sh":"h","spk":"k","ts":1.0,"data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s1","sh":"h","spk":"k","ts":1.5,"data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s1","sh":"h","spk":"k","ts":"1","data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s1","sh":"h","spk":"k","q":1,"data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s1","sh":"h","spk":null,"data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s1","sh":5,"spk":"k","data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s1","spk":"k","data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s1","sh":"h","spk":"k","sh":"other","data":{"payloads":{"k":"v","k":"w"}}}"#,
+        #"{"t":"MSG","sid":"s1","sh":"h","spk":"k","data":{"payloads":{"k":1}}}"#,
+        #"{"t":"MSG","sid":"s1","sh":"h","spk":"k","data":{"payloads":null}}"#,
+        #"{"t":"MSG","sid":"s1","sh":"h","spk":"k","data":null}"#,
+        #"{"t":"MSG","sid":"s1","sh":"h","spk":"k","id":7,"data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"DELIVERED","sid":"s1","id":"m1","sh":"h","spk":"k","data":{"delivered":["k"],"stored":[],"offline":[]}}"#,
+        #"{"t":"RTC_OFFER","sid":"s1","sh":"h","spk":"k","targetPubKey":"x","data":{"payloads":{"k":"v"}}}"#,
+    ]
+
+    @Test(arguments: relayedCorpus)
+    func relayedFastPathAgreesWithCodec(_ input: String) {
+        #expect(RoutedFrameScanner.crossCheckRelayed(Array(input.utf8)) == nil, "\(input)")
+    }
+
+    @Test func relayedFastPathReadsTheFields() throws {
+        let input = #"{"t":"MSG","sid":"s1","id":"m1","sh":"h","spk":"k","q":true,"ts":1733000000000,"p":1,"data":{"payloads":{"me":"a\/b"}}}"#
+        let frame = try FrameCodec.decodeRelayFrame(Array(input.utf8))
+        #expect(frame == .message(RelayedMessage(header: MessageHeader(sid: "s1", id: "m1", priority: 1), senderHash: "h", senderKey: "k",
+                                                 queued: true, receivedAt: 1_733_000_000_000, payloads: ["me": "a/b"])))
+        // A MSG the fast path does not take still decodes, or fails, as Codable says.
+        #expect(throws: FrameError.self) { try FrameCodec.decodeRelayFrame(Array(#"{"t":"MSG","sid":"s1","spk":"k","data":{"payloads":{}}}"#.utf8)) }
+    }
+
+    @Test func relayedFastPathAgreesOnMutations() {
+        var rng = SplitMix(seed: 7)
+        let alphabet = Array(#"{}[]":,\ tnfu0123456789.eE-+"#.utf8) + [0x00, 0x1F, 0xC3, 0xA9, 0xED, 0xA0, 0x80]
+        var fastReads = 0
+        for input in Self.relayedCorpus {
+            let base = Array(input.utf8)
+            for _ in 0..<300 {
+                var bytes = base
+                switch rng.next() % 3 {
+                case 0: bytes = Array(bytes.prefix(Int(rng.next() % UInt64(bytes.count + 1))))
+                case 1 where !bytes.isEmpty: bytes[Int(rng.next() % UInt64(bytes.count))] = alphabet[Int(rng.next() % UInt64(alphabet.count))]
+                default: bytes.insert(alphabet[Int(rng.next() % UInt64(alphabet.count))], at: Int(rng.next() % UInt64(bytes.count + 1)))
+                }
+                if let problem = RoutedFrameScanner.crossCheckRelayed(bytes) {
+                    Issue.record("\(problem) on \(String(decoding: bytes, as: UTF8.self).debugDescription)")
+                    return
+                }
+                if let scan = RoutedFrameScanner.scan(bytes), RoutedFrameScanner.relayedMessage(scan, bytes) != nil { fastReads += 1 }
+            }
+        }
+        // The mutations must exercise the fast path, not only the fallback.
+        #expect(fastReads > 100, "fast path taken \(fastReads) times")
+    }
+
     @Test func payloadTokensAreVerbatim() {
         let input = Array(#"{"t":"MSG","sid":"s","data":{"payloads":{"k1":"a\/b","k2":"xyz"}}}"#.utf8)
         let scan = RoutedFrameScanner.scan(input)!

@@ -88,7 +88,7 @@ public enum SendRun {
                             }
                             messaging.forget(ticket)
                             if result?.isAccepted != true { queued = true }
-                            if let result { pending += Output.line(result) + "\n" }
+                            if let result { pending += String(decoding: result.line, as: UTF8.self) + "\n" }
                         } catch {
                             let failed = CommandFailure(error)
                             failure = failure ?? failed.status

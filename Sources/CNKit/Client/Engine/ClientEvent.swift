@@ -1,4 +1,5 @@
 import Foundation
+import CNProtocol
 
 /// Something that happened to the account, reported as one JSON line in DESIGN §4's event
 /// vocabulary: `{"type":"message","id":…,"sid":…,"from":…,…}`. `cn-recv` prints these on
@@ -94,6 +95,7 @@ public enum ClientEvent: Sendable, Equatable {
 
     /// The event's JSON object on one line (keys sorted), without a newline.
     public var line: [UInt8] {
+        if case .message(let event) = self { return event.line }  // one per message: written directly
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? Array(encoder.encode(self))) ?? Array(#"{"type":"rejected","reason":"unencodable event"}"#.utf8)
@@ -376,5 +378,24 @@ public struct SyncEvent: Encodable, Sendable, Equatable {
     public init(fromDevice: String, ts: Int64) {
         self.fromDevice = fromDevice
         self.ts = ts
+    }
+}
+
+extension MessageEvent {
+    /// The event's JSON line, written directly: the bytes JSONEncoder writes for
+    /// ``ClientEvent/message(_:)`` (keys sorted, `type` among them).
+    var line: [UInt8] {
+        var line = JSONObjectWriter(capacity: (text?.utf8.count ?? 0) + 240)
+        line.field("from", from)
+        line.field("fromDevice", fromDevice)
+        line.field("id", id)
+        line.field("queued", queued)
+        line.field("replyTo", replyTo)
+        line.field("sid", sid)
+        line.field("text", text)
+        line.field("to", to)
+        line.field("ts", ts)
+        line.field("type", "message")
+        return line.finished
     }
 }

@@ -1,4 +1,5 @@
 import CNCrypto
+import CNProtocol
 import CNStore
 
 /// Something to send to a friend: a message, or an action on one (DESIGN §4, `cn-send`).
@@ -65,4 +66,22 @@ public struct SendResult: Encodable, Sendable, Equatable {
 
     /// Whether the request reached the relay for at least one of the peer's devices.
     public var isAccepted: Bool { status != DeliveryStatus.queued.name }
+}
+
+extension SendResult {
+    /// The result line, written directly: the bytes JSONEncoder writes (keys sorted) for
+    /// `cn-send`'s one line per message.
+    public var line: [UInt8] {
+        var line = JSONObjectWriter(capacity: 200 + 48 * (delivered.count + stored.count + pending.count))
+        line.field("delivered", delivered)
+        line.field("id", id)
+        line.field("op", op)
+        line.field("pending", pending)
+        line.field("sid", sid)
+        line.field("status", status)
+        line.field("stored", stored)
+        line.field("to", to)
+        line.field("unconfirmed", unconfirmed)
+        return line.finished
+    }
 }

@@ -323,7 +323,7 @@ extension InnerPacket {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         func wrap(_ body: some Encodable) throws -> [UInt8] { Array(try encoder.encode(Envelope(data: Typed(type: type, body: body)))) }
         switch self {
-        case .text(let p): return try wrap(p)
+        case .text(let p): return p.encodedPacket
         case .textChunk(let p): return try wrap(p)
         case .edit(let p): return try wrap(p)
         case .delete(let p): return try wrap(p)
@@ -340,17 +340,40 @@ extension InnerPacket {
     /// Decodes and checks an opened payload. Unknown types decode as ``unknown(_:)``; a known
     /// type with missing, mistyped or out-of-bounds fields is a ``PacketError``. One pass of
     /// the decoder: the `type` and the fields are read from the same `data` object.
+    ///
+    /// Strict JSON only (RFC 8259, nesting ≤ 512), as every client writes it: what a peer
+    /// sends never reaches JSONDecoder otherwise (which traps on some malformed input). A
+    /// TEXT packet — one per message — is read from the scanner's single pass; every other
+    /// packet with Codable.
     public static func decode(_ json: [UInt8]) throws(PacketError) -> InnerPacket {
+        guard let fields = RoutedFrameScanner.scanInnerPacket(json) else { throw PacketError("an inner packet that is not strict JSON") }
         let packet: InnerPacket
+        if let text = RoutedFrameScanner.textPacket(fields) {
+            packet = .text(text)
+        } else {
+            packet = try decodeWithCodable(json)
+        }
+        try packet.validate()
+        return packet
+    }
+
+    /// The packet as the Codable decoder reads it (not validated).
+    static func decodeWithCodable(_ json: [UInt8]) throws(PacketError) -> InnerPacket {
         do {
-            packet = try JSONDecoder().decode(Outer.self, from: Data(json)).packet
+            return try JSONDecoder().decode(Outer.self, from: Data(json)).packet
         } catch let error as PacketError {
             throw error
         } catch {
             throw PacketError("not an inner packet {\"t\":\"MSG\",\"data\":{\"type\":…}}")
         }
-        try packet.validate()
-        return packet
+    }
+
+    /// The agreement rule of the TEXT fast path: a packet it reads must be exactly what the
+    /// Codable decoder reads. Nil if they agree (tests and the fuzz target).
+    public static func crossCheck(_ json: [UInt8]) -> String? {
+        guard let fields = RoutedFrameScanner.scanInnerPacket(json), let fast = RoutedFrameScanner.textPacket(fields) else { return nil }
+        guard let decoded = try? decodeWithCodable(json) else { return "the fast path read a TEXT the codec refused" }
+        return decoded == .text(fast) ? nil : "TEXT fields differ"
     }
 
     /// `{"t":"MSG","data":{"type":…,…}}`, the body decoded by its type.
@@ -456,5 +479,23 @@ extension InnerPacket {
             if let name = s.profile?.name, name.count > PacketLimits.maximumNameLength { throw PacketError("MANIFEST: a profile name that is too long") }
         case .unknown: break
         }
+    }
+}
+
+extension TextPacket {
+    /// The whole packet, `{"data":{…,"type":"TEXT"},"t":"MSG"}`, written directly (the
+    /// packet every message is): the bytes ``InnerPacket/encoded()`` would write with JSONEncoder.
+    var encodedPacket: [UInt8] {
+        var data = JSONObjectWriter(capacity: text.utf8.count + 160)
+        data.field("id", id)
+        data.field("replyTo", replyTo)
+        data.field("text", text)
+        data.field("timestamp", timestamp)
+        data.field("to", to)
+        data.field("type", "TEXT")
+        var outer = JSONObjectWriter(capacity: data.bytes.count + 16)
+        outer.field("data", object: data)
+        outer.field("t", "MSG")
+        return outer.finished
     }
 }

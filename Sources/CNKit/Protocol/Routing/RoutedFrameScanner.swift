@@ -48,6 +48,12 @@ public struct RoutedFrameScanner {
         public var confirm: Field<Bool> = .absent
         public var priority: Field<Int> = .absent
         public var targetPubKey: Field<String> = .absent
+        /// The fields the relay adds to a MSG it relays (`sh`, `spk`, `q`, `ts`), which the
+        /// client reads on its own hot path (``FrameCodec/decodeRelayFrame(_:)``).
+        public var senderHash: Field<String> = .absent
+        public var senderKey: Field<String> = .absent
+        public var queued: Field<Bool> = .absent
+        public var receivedAt: Field<Int> = .absent
         /// `data` absent, null or not an object, or `data.payloads` likewise: nil.
         public var payloads: [Payload]?
         /// A payload value that was not a string (JSONDecoder rejects the whole frame).
@@ -74,13 +80,80 @@ public struct RoutedFrameScanner {
         bytes.withUnsafeBytes { scan($0) }
     }
 
-    /// Decodes the JSON string token at `range` of `bytes` (for tests and diagnostics).
+    /// Decodes the JSON string token at `range` of `bytes` (payload values, tests, diagnostics).
     public static func decodeString(_ bytes: [UInt8], _ range: Range<Int>) -> String? {
         bytes.withUnsafeBufferPointer { buf in
             var s = Scanner(bytes: buf)
             s.position = range.lowerBound
             return s.parseString(decode: true)
         }
+    }
+
+    /// What ``textPacket(_:)`` reads of an inner packet.
+    public struct InnerFields: Equatable, Sendable {
+        /// Whether `data` (the first of that name) is an object.
+        public var dataIsObject = false
+        public var type: Field<String> = .absent
+        public var id: Field<String> = .absent
+        public var text: Field<String> = .absent
+        public var timestamp: Field<Int> = .absent
+        public var replyTo: Field<String> = .absent
+        public var to: Field<String> = .absent
+    }
+
+    /// Scans an opened payload: nil if it is not exactly one strict JSON value (nested at
+    /// most 512 deep); otherwise the fields of a TEXT packet it may hold.
+    public static func scanInnerPacket(_ bytes: [UInt8]) -> InnerFields? {
+        bytes.withUnsafeBufferPointer { buffer in
+            var scanner = Scanner(bytes: buffer)
+            return scanner.scanInnerPacket()
+        }
+    }
+
+    /// The TEXT packet `fields` hold, if they are one of the shape the Codable decoder
+    /// reads (`type` "TEXT", every required field present and of its type, the optional ones
+    /// absent, null or strings); nil for anything else, which the caller decodes with
+    /// Codable. ``InnerPacket/crossCheck(_:)`` holds the two to agreement.
+    public static func textPacket(_ fields: InnerFields) -> TextPacket? {
+        guard fields.dataIsObject, case .value("TEXT") = fields.type, case .value(let id) = fields.id,
+              case .value(let text) = fields.text, case .value(let timestamp) = fields.timestamp else { return nil }
+        func optional(_ field: Field<String>) -> String?? {
+            switch field {
+            case .absent, .null: return .some(nil)
+            case .value(let v): return .some(v)
+            case .wrongType: return nil
+            }
+        }
+        guard let replyTo = optional(fields.replyTo), let to = optional(fields.to) else { return nil }
+        return TextPacket(id: id, text: text, timestamp: Int64(timestamp), replyTo: replyTo, to: to)
+    }
+
+    /// The relayed MSG in `bytes`, read from its scan, if the scan found a MSG of the shape
+    /// the Codable decoder reads (every required field present and of its type); nil for
+    /// anything else, which the caller decodes with ``FrameCodec`` (and so gets the same
+    /// frame or the same error). ``crossCheckRelayed(_:)`` holds the two to agreement.
+    public static func relayedMessage(_ scan: Result, _ bytes: [UInt8]) -> RelayedMessage? {
+        guard case .value("MSG") = scan.type, case .value(let sid) = scan.sid,
+              case .value(let senderHash) = scan.senderHash, case .value(let senderKey) = scan.senderKey,
+              let found = scan.payloads, !scan.payloadsMalformed else { return nil }
+        // Optional fields: absent or null is nil (decodeIfPresent); the wrong type, Codable's error.
+        func optional<V>(_ field: Field<V>) -> V?? {
+            switch field {
+            case .absent, .null: return .some(nil)
+            case .value(let v): return .some(v)
+            case .wrongType: return nil
+            }
+        }
+        guard let id = optional(scan.id), let priority = optional(scan.priority), let queued = optional(scan.queued),
+              let receivedAt = optional(scan.receivedAt) else { return nil }
+        var payloads: [String: String] = [:]
+        payloads.reserveCapacity(found.count)
+        for payload in found where payloads[payload.key] == nil {  // the first of duplicate keys, as JSONDecoder
+            guard let value = decodeString(bytes, payload.token) else { return nil }
+            payloads[payload.key] = value
+        }
+        return RelayedMessage(header: MessageHeader(sid: sid, id: id, priority: priority), senderHash: senderHash, senderKey: senderKey,
+                              queued: queued ?? false, receivedAt: receivedAt.map(Int64.init), payloads: payloads)
     }
 }
 
@@ -137,9 +210,44 @@ private struct Scanner {
             case "c": scanner.parseBoolField(&result.confirm)
             case "p": scanner.parseIntField(&result.priority)
             case "data": scanner.parseData(into: &result)
+            case "sh": scanner.parseStringField(&result.senderHash)
+            case "spk": scanner.parseStringField(&result.senderKey)
+            case "q": scanner.parseBoolField(&result.queued)
+            case "ts": scanner.parseIntField(&result.receivedAt)
             default: scanner.skipValue()
             }
         }
+    }
+
+    // MARK: Inner packets
+
+    /// `{"t":…,"data":{"type":…,…}}`: the fields of `data` a TEXT packet has. Nil if the
+    /// bytes are not one strict JSON object.
+    mutating func scanInnerPacket() -> RoutedFrameScanner.InnerFields? {
+        skipWhitespace()
+        guard peek() == UInt8(ascii: "{") else { return skipValue() && atEnd() ? RoutedFrameScanner.InnerFields() : nil }
+        var fields = RoutedFrameScanner.InnerFields()
+        let ok = parseObject { scanner, key in
+            guard key == "data", scanner.peek() == UInt8(ascii: "{") else { return scanner.skipValue() }
+            fields.dataIsObject = true
+            return scanner.parseObject { scanner, key in
+                switch key {
+                case "type": scanner.parseStringField(&fields.type)
+                case "id": scanner.parseStringField(&fields.id)
+                case "text": scanner.parseStringField(&fields.text)
+                case "timestamp": scanner.parseIntField(&fields.timestamp)
+                case "replyTo": scanner.parseStringField(&fields.replyTo)
+                case "to": scanner.parseStringField(&fields.to)
+                default: scanner.skipValue()
+                }
+            }
+        }
+        return ok && atEnd() ? fields : nil
+    }
+
+    private mutating func atEnd() -> Bool {
+        skipWhitespace()
+        return position == bytes.count
     }
 
     mutating func parseData(into result: inout Result) -> Bool {

@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// The agreement rule between ``RoutedFrameScanner`` and ``FrameCodec``, in one place
 /// for the test suite and the fuzz target (`Fuzz/FrameFuzz`).
 extension RoutedFrameScanner {
@@ -46,5 +52,16 @@ extension RoutedFrameScanner {
         default:
             return "codec read another frame type"
         }
+    }
+
+    /// The agreement rule for the client's side: a relay frame read through the scanner's
+    /// fast path (``relayedMessage(_:_:)``) must be exactly what the Codable decoder reads,
+    /// and the fast path must take only what the decoder accepts. Nil if they agree.
+    public static func crossCheckRelayed(_ bytes: [UInt8]) -> String? {
+        // No scan (invalid JSON) or no fast read: the Codable path decides alone.
+        guard let scan = scan(bytes), let fast = relayedMessage(scan, bytes) else { return nil }
+        let decoded = try? JSONDecoder().decode(RelayFrame.self, from: Data(bytes))
+        guard case .message(let message)? = decoded else { return "fast path read a MSG the codec did not" }
+        return message == fast ? nil : "relayed MSG fields differ"
     }
 }
