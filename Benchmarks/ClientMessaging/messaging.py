@@ -13,11 +13,15 @@ be what a flood measures) with two befriended accounts, alice and bob, and bob's
 3. bulk receive: bob's agent printing those messages: first to last message line on its
    stdout, and its peak RSS (VmHWM).
 
+The bulk figures also give the CPU time (user + system) per message of the sender, the
+agent and the relay: steadier than rates on a VM whose speed varies.
+
 One JSON line per measurement on stdout. Every wait is bounded; all processes are stopped
 at the end.
 """
 import json
 import os
+import resource
 import signal
 import socket
 import statistics
@@ -48,6 +52,13 @@ def env(user):
 def cli(user, *args, stdin=None):
     return subprocess.run([f"{bin_dir}/{args[0]}", *args[1:]], env=env(user), check=True, capture_output=True,
                           input=stdin, timeout=120).stdout
+
+
+def cpu_seconds(pid):
+    """User plus system CPU time of a running process, in seconds."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_kib(pid, field):
@@ -131,16 +142,21 @@ try:
     with arrivals_lock:
         arrivals.clear()
     text = "".join(f"bulk message {i:05d} of the benchmark\n" for i in range(lines_total)).encode()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    agent_cpu, relay_cpu = cpu_seconds(agent.pid), cpu_seconds(relay.pid)
     start = time.perf_counter()
     sent = subprocess.run([f"{bin_dir}/cn-send", "--to", "bob@example.com", "-q"], env=env("alice"), input=text,
                           capture_output=True, timeout=600)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    sender_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     results = [json.loads(line) for line in sent.stdout.splitlines()]
     delivered = sum(1 for r in results if r.get("status") == "delivered")
     if sent.returncode != 0 or delivered != lines_total:
         sys.exit(f"bulk send: exit {sent.returncode}, {delivered} of {lines_total} delivered: {sent.stderr[-500:]!r}")
     print(json.dumps({"command": f"{lines_total} lines | cn-send --to bob", "seconds": round(elapsed, 2),
-                      "deliveredPerSecond": round(lines_total / elapsed)}), flush=True)
+                      "deliveredPerSecond": round(lines_total / elapsed),
+                      "cpuMicrosecondsPerMessage": round(sender_cpu * 1e6 / lines_total)}), flush=True)
 
     deadline = time.time() + 300
     while time.time() < deadline:
@@ -153,9 +169,13 @@ try:
     if len(got) < lines_total:
         sys.exit(f"bulk receive: the agent printed {len(got)} of {lines_total}")
     span = got[-1] - got[0]
+    time.sleep(0.2)  # the agent's last receipts and acknowledgements
+    agent_cpu, relay_cpu = cpu_seconds(agent.pid) - agent_cpu, cpu_seconds(relay.pid) - relay_cpu
     print(json.dumps({"command": f"cn-recv --follow receiving {lines_total}", "seconds": round(span, 2),
                       "storedAndPrintedPerSecond": round((lines_total - 1) / span) if span > 0 else None,
                       "lastArrivalAfterSendStartSeconds": round(got[-1] - start, 2),
+                      "cpuMicrosecondsPerMessage": round(agent_cpu * 1e6 / lines_total),
+                      "relayCpuMicrosecondsPerMessage": round(relay_cpu * 1e6 / lines_total),
                       "agentPeakRssMiB": round(rss_kib(agent.pid, "VmHWM") / 1024, 1),
                       "agentRssMiB": round(rss_kib(agent.pid, "VmRSS") / 1024, 1)}), flush=True)
 finally:

@@ -116,6 +116,19 @@ struct RoutedFrameScannerTests {
         #"{"t":"MSG","sid":"s1","sh":"h","spk":"k","data":null}"#,
         #"{"t":"MSG","sid":"s1","sh":"h","spk":"k","id":7,"data":{"payloads":{"k":"v"}}}"#,
         #"{"t":"DELIVERED","sid":"s1","id":"m1","sh":"h","spk":"k","data":{"delivered":["k"],"stored":[],"offline":[]}}"#,
+        #"{"t":"DELIVERED","sid":"s1","id":"m1","data":{"delivered":["k1","k\/2"],"stored":["k3"],"offline":[]}}"#,
+        #"{"t":"DELIVERED_FAILED","sid":"s1","data":{"delivered":[],"stored":[],"offline":["k1"]}}"#,
+        #"{"t":"DELIVERED","sid":"s1","id":null,"data":{"offline":[],"stored":[],"delivered":[ "a" , "b" ]}}"#,
+        #"{"t":"DELIVERED","sid":"s1","data":{"delivered":["k1",1],"stored":[],"offline":[]}}"#,
+        #"{"t":"DELIVERED","sid":"s1","data":{"delivered":["k1",null],"stored":[],"offline":[]}}"#,
+        #"{"t":"DELIVERED","sid":"s1","data":{"delivered":[["k1"]],"stored":[],"offline":[]}}"#,
+        #"{"t":"DELIVERED","sid":"s1","data":{"delivered":null,"stored":[],"offline":[]}}"#,
+        #"{"t":"DELIVERED","sid":"s1","data":{"delivered":"k1","stored":[],"offline":[]}}"#,
+        #"{"t":"DELIVERED","sid":"s1","data":{"stored":[],"offline":[]}}"#,
+        #"{"t":"DELIVERED","sid":"s1","data":{"delivered":[],"delivered":[1],"stored":[],"offline":[]}}"#,
+        #"{"t":"DELIVERED","sid":"s1","id":5,"data":{"delivered":[],"stored":[],"offline":[]}}"#,
+        #"{"t":"DELIVERED","data":{"delivered":[],"stored":[],"offline":[]}}"#,
+        #"{"t":"DELIVERED","sid":"s1","data":{"delivered":[],"stored":[],"offline":[],"payloads":{"k":"v"}}}"#,
         #"{"t":"RTC_OFFER","sid":"s1","sh":"h","spk":"k","targetPubKey":"x","data":{"payloads":{"k":"v"}}}"#,
     ]
 
@@ -129,6 +142,8 @@ struct RoutedFrameScannerTests {
         let frame = try FrameCodec.decodeRelayFrame(Array(input.utf8))
         #expect(frame == .message(RelayedMessage(header: MessageHeader(sid: "s1", id: "m1", priority: 1), senderHash: "h", senderKey: "k",
                                                  queued: true, receivedAt: 1_733_000_000_000, payloads: ["me": "a/b"])))
+        let delivered = try FrameCodec.decodeRelayFrame(Array(#"{"t":"DELIVERED","sid":"s1","id":"m1","data":{"delivered":["k1"],"stored":["k2"],"offline":[]}}"#.utf8))
+        #expect(delivered == .delivered(DeliveryNotice(sid: "s1", id: "m1", report: DeliveryReport(delivered: ["k1"], stored: ["k2"], offline: []))))
         // A MSG the fast path does not take still decodes, or fails, as Codable says.
         #expect(throws: FrameError.self) { try FrameCodec.decodeRelayFrame(Array(#"{"t":"MSG","sid":"s1","spk":"k","data":{"payloads":{}}}"#.utf8)) }
     }

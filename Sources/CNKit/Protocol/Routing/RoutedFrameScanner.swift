@@ -54,6 +54,11 @@ public struct RoutedFrameScanner {
         public var senderKey: Field<String> = .absent
         public var queued: Field<Bool> = .absent
         public var receivedAt: Field<Int> = .absent
+        /// `data.delivered`, `data.stored`, `data.offline` of a DELIVERED frame (arrays of
+        /// strings; any other element makes the field `wrongType`).
+        public var delivered: Field<[String]> = .absent
+        public var stored: Field<[String]> = .absent
+        public var offline: Field<[String]> = .absent
         /// `data` absent, null or not an object, or `data.payloads` likewise: nil.
         public var payloads: [Payload]?
         /// A payload value that was not a string (JSONDecoder rejects the whole frame).
@@ -126,6 +131,23 @@ public struct RoutedFrameScanner {
         }
         guard let replyTo = optional(fields.replyTo), let to = optional(fields.to) else { return nil }
         return TextPacket(id: id, text: text, timestamp: Int64(timestamp), replyTo: replyTo, to: to)
+    }
+
+    /// The DELIVERED or DELIVERED_FAILED frame of a scan, if it has the shape the Codable
+    /// decoder reads (`sid`, the three arrays of strings in `data`; `id` absent, null or a
+    /// string); nil for anything else. ``crossCheckRelayed(_:)`` holds the two to agreement.
+    public static func deliveryFrame(_ scan: Result) -> RelayFrame? {
+        guard case .value(let type) = scan.type, type == "DELIVERED" || type == "DELIVERED_FAILED", case .value(let sid) = scan.sid,
+              case .value(let delivered) = scan.delivered, case .value(let stored) = scan.stored, case .value(let offline) = scan.offline
+        else { return nil }
+        let id: String?
+        switch scan.id {
+        case .absent, .null: id = nil
+        case .value(let value): id = value
+        case .wrongType: return nil
+        }
+        let notice = DeliveryNotice(sid: sid, id: id, report: DeliveryReport(delivered: delivered, stored: stored, offline: offline))
+        return type == "DELIVERED" ? .delivered(notice) : .deliveryFailed(notice)
     }
 
     /// The relayed MSG in `bytes`, read from its scan, if the scan found a MSG of the shape
@@ -253,8 +275,56 @@ private struct Scanner {
     mutating func parseData(into result: inout Result) -> Bool {
         guard peek() == UInt8(ascii: "{") else { return skipValue() }
         return parseObject { scanner, key in
-            guard key == "payloads", scanner.peek() == UInt8(ascii: "{") else { return scanner.skipValue() }
-            return scanner.parsePayloads(into: &result)
+            switch key {
+            case "payloads" where scanner.peek() == UInt8(ascii: "{"): scanner.parsePayloads(into: &result)
+            case "delivered": scanner.parseStringArrayField(&result.delivered)
+            case "stored": scanner.parseStringArrayField(&result.stored)
+            case "offline": scanner.parseStringArrayField(&result.offline)
+            default: scanner.skipValue()
+            }
+        }
+    }
+
+    /// An array of strings; an array holding anything else, or another value, is `wrongType`.
+    mutating func parseStringArrayField(_ field: inout RoutedFrameScanner.Field<[String]>) -> Bool {
+        switch peek() {
+        case UInt8(ascii: "["):
+            let start = position
+            position += 1
+            depth += 1
+            guard depth <= RoutedFrameScanner.maxDepth else { return false }
+            var values: [String] = []
+            skipWhitespace()
+            if consume(UInt8(ascii: "]")) {
+                depth -= 1
+                field = .value(values)
+                return true
+            }
+            while true {
+                skipWhitespace()
+                guard peek() == UInt8(ascii: "\""), let value = parseString(decode: true) else {
+                    // Not all strings: validate the rest as any array.
+                    position = start
+                    depth -= 1
+                    field = .wrongType
+                    return skipValue()
+                }
+                values.append(value)
+                skipWhitespace()
+                if consume(UInt8(ascii: ",")) { continue }
+                guard consume(UInt8(ascii: "]")) else { return false }
+                depth -= 1
+                field = .value(values)
+                return true
+            }
+        case UInt8(ascii: "n"):
+            guard skipLiteral("null") else { return false }
+            field = .null
+            return true
+        default:
+            guard skipValue() else { return false }
+            field = .wrongType
+            return true
         }
     }
 

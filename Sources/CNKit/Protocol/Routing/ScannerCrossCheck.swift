@@ -55,13 +55,16 @@ extension RoutedFrameScanner {
     }
 
     /// The agreement rule for the client's side: a relay frame read through the scanner's
-    /// fast path (``relayedMessage(_:_:)``) must be exactly what the Codable decoder reads,
+    /// fast paths (``relayedMessage(_:_:)``, ``deliveryFrame(_:)``) must be exactly what
+    /// the Codable decoder reads,
     /// and the fast path must take only what the decoder accepts. Nil if they agree.
     public static func crossCheckRelayed(_ bytes: [UInt8]) -> String? {
         // No scan (invalid JSON) or no fast read: the Codable path decides alone.
-        guard let scan = scan(bytes), let fast = relayedMessage(scan, bytes) else { return nil }
+        guard let scan = scan(bytes) else { return nil }
+        let fast = relayedMessage(scan, bytes).map(RelayFrame.message) ?? deliveryFrame(scan)
+        guard let fast else { return nil }
         let decoded = try? JSONDecoder().decode(RelayFrame.self, from: Data(bytes))
-        guard case .message(let message)? = decoded else { return "fast path read a MSG the codec did not" }
-        return message == fast ? nil : "relayed MSG fields differ"
+        guard let decoded else { return "fast path read a frame the codec refused" }
+        return decoded == fast ? nil : "fast path and codec read different frames"
     }
 }

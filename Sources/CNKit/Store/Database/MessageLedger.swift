@@ -226,11 +226,11 @@ extension AccountDatabase {
     }
 
     private static func insert(_ m: MessageRecord, body: Data, _ db: Database) throws {
-        try db.cachedExecute(sql: """
+        try db.executeDirect(sql: """
             INSERT OR IGNORE INTO message (id, sid, peer, author, authorDevice, outgoing, sentAt, storedAt, body, replyTo, editedAt, deletedAt, status)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [m.id, m.sid, m.peer, m.author, m.authorDevice, m.outgoing, m.sentAt, m.storedAt, body, m.replyTo,
-                             m.editedAt, m.deletedAt, m.status.rawValue])
+            """, .text(m.id), .text(m.sid), .text(m.peer), .text(m.author), .text(m.authorDevice), .boolean(m.outgoing), .integer(m.sentAt),
+            .integer(m.storedAt), .blob(body), .text(m.replyTo), .integer(m.editedAt), .integer(m.deletedAt), .integer(Int64(m.status.rawValue)))
     }
 
     /// The message with `id`, if it is here.
@@ -326,12 +326,12 @@ extension AccountDatabase {
                 guard let outgoing = try Bool.fetchOne(try db.cachedStatement(sql: "SELECT outgoing FROM message WHERE id = ? AND sid = ?"), arguments: [id, sid]),
                       outgoing else { continue }
                 // The device has it: nothing of this message waits for it any more.
-                try db.cachedExecute(sql: "DELETE FROM outbox WHERE messageId = ? AND device = ?", arguments: [id, device])
+                try db.executeDirect(sql: "DELETE FROM outbox WHERE messageId = ? AND device = ?", .text(id), .text(device))
                 let current = try Int.fetchOne(try db.cachedStatement(sql: "SELECT status FROM delivery WHERE messageId = ? AND device = ?"), arguments: [id, device])
                 guard current.map({ $0 < status.rawValue }) ?? true else { continue }
-                try db.cachedExecute(sql: "INSERT OR REPLACE INTO delivery (messageId, device, status, at) VALUES (?, ?, ?, ?)",
-                               arguments: [id, device, status.rawValue, now])
-                try db.cachedExecute(sql: "UPDATE message SET status = max(status, ?) WHERE id = ?", arguments: [status.rawValue, id])
+                try db.executeDirect(sql: "INSERT OR REPLACE INTO delivery (messageId, device, status, at) VALUES (?, ?, ?, ?)",
+                                     .text(id), .text(device), .integer(Int64(status.rawValue)), .integer(now))
+                try db.executeDirect(sql: "UPDATE message SET status = max(status, ?) WHERE id = ?", .integer(Int64(status.rawValue)), .text(id))
                 raised.append(id)
             }
             if !raised.isEmpty, let bytes = try event(raised) { try Self.log(try self.sealBytes(bytes, column: Self.eventColumn), at: now, db) }
@@ -377,18 +377,19 @@ extension AccountDatabase {
                 if let message = send.message, let body {
                     try Self.insert(message, body: body, db)
                     for device in Set(send.items.filter { $0.messageID == message.id }.map(\.device)) {
-                        try db.cachedExecute(sql: "INSERT OR IGNORE INTO delivery (messageId, device, status, at) VALUES (?, ?, 0, ?)",
-                                             arguments: [message.id, device, now])
+                        try db.executeDirect(sql: "INSERT OR IGNORE INTO delivery (messageId, device, status, at) VALUES (?, ?, 0, ?)",
+                                             .text(message.id), .text(device), .integer(now))
                     }
                 }
                 for item in send.items {
-                    try db.cachedExecute(sql: """
+                    try db.executeDirect(sql: """
                         INSERT OR REPLACE INTO outbox (itemId, device, sid, messageId, payload, createdAt, claimedBy, claimedUntil)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [item.itemID, item.device, item.sid, item.messageID, item.payload, item.createdAt, owner, now + lease])
+                        """, .text(item.itemID), .text(item.device), .text(item.sid), .text(item.messageID), .text(item.payload),
+                        .integer(item.createdAt), .text(owner), .integer(now + lease))
                 }
                 for digest in send.digests {
-                    try db.cachedExecute(sql: "INSERT OR IGNORE INTO sentPacket (digest, at) VALUES (?, ?)", arguments: [Data(digest), now])
+                    try db.executeDirect(sql: "INSERT OR IGNORE INTO sentPacket (digest, at) VALUES (?, ?)", .blob(Data(digest)), .integer(now))
                 }
             }
         }
@@ -480,22 +481,22 @@ extension AccountDatabase {
                 let attempts: Int = row["attempts"]
                 if waiting.contains(device) {
                     // Rests until the device comes online (PEER_ONLINE) or `offlineRest` passes.
-                    try db.cachedExecute(sql: "UPDATE outbox SET claimedBy = NULL, claimedUntil = ? WHERE itemId = ? AND device = ?",
-                                   arguments: [now + offlineRest, itemID, device])
+                    try db.executeDirect(sql: "UPDATE outbox SET claimedBy = NULL, claimedUntil = ? WHERE itemId = ? AND device = ?",
+                                         .integer(now + offlineRest), .text(itemID), .text(device))
                     continue
                 }
                 if got.contains(device), messageID != nil, !ownDevices.contains(device), attempts < maximumAttempts {
-                    try db.cachedExecute(sql: "UPDATE outbox SET claimedBy = NULL, claimedUntil = ?, awaiting = 1 WHERE itemId = ? AND device = ?",
-                                   arguments: [now + receiptWait, itemID, device])
+                    try db.executeDirect(sql: "UPDATE outbox SET claimedBy = NULL, claimedUntil = ?, awaiting = 1 WHERE itemId = ? AND device = ?",
+                                         .integer(now + receiptWait), .text(itemID), .text(device))
                 } else {
-                    try db.cachedExecute(sql: "DELETE FROM outbox WHERE itemId = ? AND device = ?", arguments: [itemID, device])
+                    try db.executeDirect(sql: "DELETE FROM outbox WHERE itemId = ? AND device = ?", .text(itemID), .text(device))
                 }
                 guard let messageID else { continue }
                 let status: DeliveryStatus? = got.contains(device) ? .delivered : kept.contains(device) ? .stored : nil
                 if let status {
-                    try db.cachedExecute(sql: "UPDATE delivery SET status = max(status, ?), at = ? WHERE messageId = ? AND device = ?",
-                                   arguments: [status.rawValue, now, messageID, device])
-                    try db.cachedExecute(sql: "UPDATE message SET status = max(status, ?) WHERE id = ?", arguments: [status.rawValue, messageID])
+                    try db.executeDirect(sql: "UPDATE delivery SET status = max(status, ?), at = ? WHERE messageId = ? AND device = ?",
+                                         .integer(Int64(status.rawValue)), .integer(now), .text(messageID), .text(device))
+                    try db.executeDirect(sql: "UPDATE message SET status = max(status, ?) WHERE id = ?", .integer(Int64(status.rawValue)), .text(messageID))
                 } else {
                     try db.cachedExecute(sql: "DELETE FROM delivery WHERE messageId = ? AND device = ?", arguments: [messageID, device])
                 }
@@ -567,7 +568,7 @@ extension AccountDatabase {
     }
 
     private static func log(_ body: Data, at: Int64, _ db: Database) throws {
-        try db.cachedExecute(sql: "INSERT INTO event (at, body) VALUES (?, ?)", arguments: [at, body])
+        try db.executeDirect(sql: "INSERT INTO event (at, body) VALUES (?, ?)", .integer(at), .blob(body))
     }
 
     /// Takes the next events of the log for `cn-recv`, oldest first, and moves the cursor
