@@ -80,15 +80,17 @@ public enum SendRun {
                     switch entry {
                     case .ticket(let ticket, let deadline):
                         do {
-                            var result = try messaging.result(for: ticket, final: false)
-                            if result == nil {
+                            let result: SendResult
+                            if let answered = try messaging.result(for: ticket, final: false) {
+                                result = answered
+                            } else {
                                 Output.write(pending, to: STDOUT_FILENO)
                                 pending = ""
                                 result = try await messaging.awaitResult(for: ticket, until: deadline)
                             }
                             messaging.forget(ticket)
-                            if result?.isAccepted != true { queued = true }
-                            if let result { pending += String(decoding: result.line, as: UTF8.self) + "\n" }
+                            if !result.isAccepted { queued = true }
+                            pending += String(decoding: result.line, as: UTF8.self) + "\n"
                         } catch {
                             let failed = CommandFailure(error)
                             failure = failure ?? failed.status

@@ -19,10 +19,12 @@ extension MessagingService {
     func receiveMessage(_ message: RelayedMessage, from client: RelayClient) async {
         let verdict = await accept(message, from: client)
         if message.queued, let id = message.header.id, case .done = verdict {
-            // Acknowledged once what it carried is stored: with its burst, if that waits.
+            // Acknowledged once what it carried is stored: while received messages wait to
+            // be written, or are being written, the acknowledgement waits with them.
             let held = state.withLock { state -> Bool in
-                if state.pendingStores.isEmpty { state.acks.append(id) } else { state.heldAcks.append(id) }
-                return !state.pendingStores.isEmpty
+                let waiting = !state.pendingStores.isEmpty || state.storesWriting > 0
+                if waiting { state.heldAcks.append(id) } else { state.acks.append(id) }
+                return waiting
             }
             if !held { scheduleFlush(via: client) }
         }
@@ -33,34 +35,47 @@ extension MessagingService {
         writePendingStores()
     }
 
-    /// Stores the pending messages in one transaction, then announces them, queues their
-    /// delivered receipts and lets their mailbox acknowledgements go. If the write fails,
-    /// each is reported and none is acknowledged: the mailbox (or the sender, waiting for a
-    /// receipt) hands them over again.
+    /// Stores the pending messages in one transaction, then announces them and queues
+    /// their delivered receipts; the held mailbox acknowledgements go once nothing received
+    /// is pending or being written. If the write fails, each message is reported and the held
+    /// acknowledgements are dropped: the mailbox (or the sender, waiting for a receipt) hands
+    /// those messages over again, and duplicates change nothing.
     func writePendingStores() {
-        let (batch, held, client) = state.withLock { state in
-            defer {
-                state.pendingStores = []
+        let (batch, client) = state.withLock { state -> ([PendingStore], RelayClient?) in
+            let batch = state.pendingStores
+            state.pendingStores = []
+            if !batch.isEmpty { state.storesWriting += 1 }
+            return (batch, state.client)
+        }
+        var failed = false
+        if !batch.isEmpty {
+            do {
+                let stored = try database.insertMessages(batch.map { ($0.record, $0.line) })
+                // Not stored: another process of this account stored it first, and announced it.
+                for (entry, isNew) in zip(batch, stored) where isNew {
+                    events.announce(entry.event)
+                    if !entry.record.outgoing { queueReceipt(entry.record.id, sid: entry.record.sid) }
+                }
+            } catch {
+                failed = true
+                for entry in batch {
+                    events.report(.rejected(RejectedEvent("a message could not be stored: \(error)", sid: entry.record.sid, from: entry.record.author,
+                                                          fromDevice: entry.record.authorDevice, ts: now())))
+                }
+            }
+        }
+        let released = state.withLock { state -> Bool in
+            if !batch.isEmpty { state.storesWriting -= 1 }
+            if failed {
                 state.heldAcks = []
+                return false
             }
-            return (state.pendingStores, state.heldAcks, state.client)
+            guard state.storesWriting == 0, state.pendingStores.isEmpty, !state.heldAcks.isEmpty else { return false }
+            state.acks += state.heldAcks
+            state.heldAcks = []
+            return true
         }
-        guard !batch.isEmpty else { return }
-        do {
-            let stored = try database.insertMessages(batch.map { ($0.record, $0.line) })
-            // Not stored: another process of this account stored it first, and announced it.
-            for (entry, isNew) in zip(batch, stored) where isNew {
-                events.announce(entry.event)
-                if !entry.record.outgoing { queueReceipt(entry.record.id, sid: entry.record.sid) }
-            }
-            state.withLock { $0.acks += held }
-            if let client, !held.isEmpty { scheduleFlush(via: client) }
-        } catch {
-            for entry in batch {
-                events.report(.rejected(RejectedEvent("a message could not be stored: \(error)", sid: entry.record.sid, from: entry.record.author,
-                                                      fromDevice: entry.record.authorDevice, ts: now())))
-            }
-        }
+        if released, let client { scheduleFlush(via: client) }
     }
 
     private func accept(_ message: RelayedMessage, from client: RelayClient) async -> Verdict {

@@ -22,8 +22,7 @@ extension MessagingService {
         var outcomes: [Result<SendTicket, any Error>] = []
         var built: [(index: Int, send: PreparedSend)] = []
         var ready: [PreparedSend] = []
-        // Texts wait to be written together; an edit, delete or reaction may name a message
-        // of this batch, so what is built before it is written first.
+        // Texts wait to be written together, in one transaction.
         func write() {
             guard !built.isEmpty else { return }
             do {
@@ -35,7 +34,11 @@ extension MessagingService {
             built = []
         }
         for request in requests {
-            if case .text = request {} else { write() }
+            // An edit, delete or reaction goes alone: what came before is written first (it
+            // may name one of those messages), and it is written at once (building it has
+            // already changed the local copy of its message).
+            let alone = request.op != "text"
+            if alone { write() }
             do {
                 let send = try build(request)
                 outcomes.append(.success(send.ticket))
@@ -43,7 +46,7 @@ extension MessagingService {
             } catch {
                 outcomes.append(.failure(error))
             }
-            if case .text = request {} else { write() }
+            if alone { write() }
         }
         write()
         if let client {

@@ -80,8 +80,10 @@ public final class MessagingService: FrameService, PacketSender {
         /// Messages opened and checked, stored together when the burst of frames they came
         /// in ends (one transaction for a burst, not one per message).
         var pendingStores: [PendingStore] = []
-        /// Mailbox acknowledgements held until the pending messages are stored.
+        /// Mailbox acknowledgements held until nothing received is pending or being written.
         var heldAcks: [String] = []
+        /// Writes of pending messages under way (another task may write while one does).
+        var storesWriting = 0
         var stopped = false
         var client: RelayClient?
     }
