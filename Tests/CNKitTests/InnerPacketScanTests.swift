@@ -10,6 +10,8 @@ struct InnerPacketScanTests {
         #"{"data":{"id":"m1","replyTo":"m0","text":"a\/b\u00e9\ud83d\ude00","timestamp":1733000000000,"to":"bob@example.com","type":"TEXT"},"t":"MSG"}"#,
         #"{"t":"MSG","data":{"type":"TEXT","id":"m1","text":"hi","timestamp":1733000000000,"replyTo":null,"to":null}}"#,
         #"{"t":"MSG","data":{"type":"TEXT","id":"m1","text":"hi","timestamp":1.733e12}}"#,
+        #"{"t":"MSG","data":{"type":"TEXT","id":"m1","text":"hi","timestamp":1733022222222222200.00}}"#,
+        #"{"t":"MSG","data":{"type":"TEXT","id":"m1","text":"hi","timestamp":17330000000000e-1}}"#,
         #"{"t":"MSG","data":{"type":"TEXT","id":"m1","text":"hi","timestamp":1733000000000.5}}"#,
         #"{"t":"MSG","data":{"type":"TEXT","id":"m1","text":"hi","timestamp":"1733000000000"}}"#,
         #"{"t":"MSG","data":{"type":"TEXT","id":"m1","text":5,"timestamp":1733000000000}}"#,

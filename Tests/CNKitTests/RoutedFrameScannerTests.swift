@@ -45,6 +45,9 @@ struct RoutedFrameScannerTests {
         #"{"\u0074":"MSG","sid":"s","data":{"payloads":{"k":"v"}}}"#,
         #"{"t":"MSG","sid":"s","p":9223372036854775808,"data":{"payloads":{"k":"v"}}}"#,
         #"{"t":"MSG","sid":"s","p":1e400,"data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s","p":1733022222222222200.00,"data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s","p":123456789012345678.9e1,"data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s","p":9.223372036854775807e18,"data":{"payloads":{"k":"v"}}}"#,
     ]
 
     /// Checks one input; returns a description of any disagreement.
@@ -105,6 +108,7 @@ struct RoutedFrameScannerTests {
         #"{"t":"MSG","sid":"s1","sh":"h","spk":"k","p":2,"c":true,"data":{"payloads":{"k":"a\/b\u00e9\ud83d\ude00"}}}"#,
         #"{"t":"MSG","sid":"s1","sh":"h","spk":"k","ts":1.0,"data":{"payloads":{"k":"v"}}}"#,
         #"{"t":"MSG","sid":"s1","sh":"h","spk":"k","ts":1.5,"data":{"payloads":{"k":"v"}}}"#,
+        #"{"t":"MSG","sid":"s1","id":"m1","sh":"h","spk":"k","q":true,"ts":1733022222222222200.00,"data":{"payloads":{"me":"a]/,b"}}}"#,
         #"{"t":"MSG","sid":"s1","sh":"h","spk":"k","ts":"1","data":{"payloads":{"k":"v"}}}"#,
         #"{"t":"MSG","sid":"s1","sh":"h","spk":"k","q":1,"data":{"payloads":{"k":"v"}}}"#,
         #"{"t":"MSG","sid":"s1","sh":"h","spk":null,"data":{"payloads":{"k":"v"}}}"#,
