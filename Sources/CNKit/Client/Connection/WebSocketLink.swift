@@ -4,7 +4,6 @@ import NIOPosix
 import NIOHTTP1
 import NIOWebSocket
 import NIOSSL
-import NIOConcurrencyHelpers
 import Synchronization
 
 /// What a ``WebSocketLink`` delivers: a text message, or the end of the connection.
@@ -44,9 +43,9 @@ public final class WebSocketLink: Sendable {
         let budget = InboundBudget()
         let loop = group.next()
         let upgraded = loop.makePromise(of: Void.self)
-        let settled = NIOLockedValueBox(false)
+        let settled = Mutex(false)
         let finish: @Sendable (Result<Void, any Error>) -> Void = { result in
-            let first = settled.withLockedValue { done in defer { done = true }; return !done }
+            let first = settled.withLock { done in defer { done = true }; return !done }
             if first { upgraded.completeWith(result) }
         }
         let channel: any Channel

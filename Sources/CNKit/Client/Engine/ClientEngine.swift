@@ -166,42 +166,72 @@ public final class ClientEngine: Sendable {
 
 /// A value made once — on first use, or ahead of it on another thread (``prepare(_:)``),
 /// with users waiting for that.
-final class Prepared<Value: Sendable>: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var value: Result<Value, any Error>?
-    private var preparing = false
+final class Prepared<Value: Sendable>: Sendable {
+    private enum Phase {
+        case idle
+        /// Being made; the group is left when it is done.
+        case making(DispatchGroup)
+        case made(Result<Value, any Error>)
+    }
+    private let phase = Mutex(Phase.idle)
 
-    func get(_ make: () throws -> Value) throws -> Value {
-        condition.lock()
-        defer { condition.unlock() }
-        while preparing { condition.wait() }
-        if let value { return try value.get() }
-        let made = Result { try make() }
-        value = made
-        return try made.get()
+    /// What a caller does next.
+    private enum Step {
+        case take(Result<Value, any Error>)
+        case wait(DispatchGroup)
+        case make(DispatchGroup)
     }
 
-    /// The value if it was made (nil if not yet).
+    /// Claims the making when nobody has started it (`claim`), else says what to wait for.
+    private func next(claim: Bool) -> Step? {
+        phase.withLock { phase -> Step? in
+            switch phase {
+            case .made(let result): return .take(result)
+            case .making(let group): return .wait(group)
+            case .idle:
+                guard claim else { return nil }
+                let group = DispatchGroup()
+                group.enter()
+                phase = .making(group)
+                return .make(group)
+            }
+        }
+    }
+
+    private func finish(_ result: Result<Value, any Error>, _ group: DispatchGroup) {
+        phase.withLock { $0 = .made(result) }
+        group.leave()
+    }
+
+    func get(_ make: () throws -> Value) throws -> Value {
+        while true {
+            switch next(claim: true)! {
+            case .take(let result): return try result.get()
+            case .wait(let group): group.wait()
+            case .make(let group):
+                let made = Result { try make() }
+                finish(made, group)
+                return try made.get()
+            }
+        }
+    }
+
+    /// The value if it was made (nil if not yet); waits while it is being made.
     func existing() throws -> Value? {
-        condition.lock()
-        defer { condition.unlock() }
-        while preparing { condition.wait() }
-        return try value?.get()
+        while true {
+            switch next(claim: false) {
+            case .take(let result)?: return try result.get()
+            case .wait(let group)?: group.wait()
+            case .make?, nil: return nil
+            }
+        }
     }
 
     /// Starts making the value on a background thread, unless it exists or is being made.
     func prepare(_ make: @escaping @Sendable () throws -> Value) {
-        condition.lock()
-        defer { condition.unlock() }
-        guard value == nil, !preparing else { return }
-        preparing = true
+        guard case .make(let group)? = next(claim: true) else { return }
         DispatchQueue.global().async {
-            let made = Result { try make() }
-            self.condition.lock()
-            self.value = made
-            self.preparing = false
-            self.condition.broadcast()
-            self.condition.unlock()
+            self.finish(Result { try make() }, group)
         }
     }
 }

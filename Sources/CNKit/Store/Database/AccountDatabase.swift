@@ -15,7 +15,7 @@ import CNCrypto
 public final class AccountDatabase: Sendable {
     /// The database connection. One per process — a command does one thing at a time — in
     /// WAL mode, so that other processes of the account read while one writes.
-    public let pool: DatabaseQueue
+    let connection: DatabaseQueue
     private let fieldKey: SymmetricKey
 
     /// Opens (creating and migrating if needed) the database at `path`; sensitive columns are
@@ -44,10 +44,10 @@ public final class AccountDatabase: Sendable {
             let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw StoreError(.io, "cannot create the account database \(path): \(FileSystem.errnoText())") }
             Glibc.close(fd)
-            pool = try DatabaseQueue(path: path, configuration: configuration)
+            connection = try DatabaseQueue(path: path, configuration: configuration)
             // Checking first keeps the usual open read-only (migrating takes the write lock).
             let migrator = Self.migrator
-            if try !pool.read(migrator.hasCompletedMigrations) { try migrator.migrate(pool) }
+            if try !connection.read(migrator.hasCompletedMigrations) { try migrator.migrate(connection) }
         } catch let error as DatabaseError {
             throw StoreError(.io, "cannot open the account database \(path): \(error.message ?? error.description)")
         }
@@ -116,7 +116,7 @@ public final class AccountDatabase: Sendable {
     /// (query_only on, BEGIN, COMMIT, query_only off) prepared afresh each time, which cost
     /// more than the lookup itself.
     func lookUp<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.inDatabase(body)
+        try connection.inDatabase(body)
     }
 
     /// Seals raw bytes for a column (message text, event lines: no JSON around them).
@@ -149,26 +149,26 @@ public final class AccountDatabase: Sendable {
     // MARK: Reading
 
     public func peer(_ email: String) throws -> PeerRecord? {
-        try pool.read { try PeerRecord.fetchOne($0, key: email) }
+        try connection.read { try PeerRecord.fetchOne($0, key: email) }
     }
 
     /// The peer of conversation `sid`, if this account knows one.
     public func peer(sid: String) throws -> PeerRecord? {
-        try pool.read { try PeerRecord.filter(Column("sid") == sid).fetchOne($0) }
+        try connection.read { try PeerRecord.filter(Column("sid") == sid).fetchOne($0) }
     }
 
     public func peers() throws -> [PeerRecord] {
-        try pool.read { try PeerRecord.order(Column("email")).fetchAll($0) }
+        try connection.read { try PeerRecord.order(Column("email")).fetchAll($0) }
     }
 
     /// The peer's pinned keys, oldest first.
     public func devices(of email: String) throws -> [PeerDeviceRecord] {
-        try pool.read { try PeerDeviceRecord.filter(Column("email") == email).order(Column("firstSeen"), Column("publicKey")).fetchAll($0) }
+        try connection.read { try PeerDeviceRecord.filter(Column("email") == email).order(Column("firstSeen"), Column("publicKey")).fetchAll($0) }
     }
 
     /// This account's other devices that the relay listed at the last sync (trusted or not).
     public func ownDevices() throws -> [OwnDeviceRecord] {
-        try pool.read { try OwnDeviceRecord.filter(Column("active") == true).order(Column("publicKey")).fetchAll($0) }
+        try connection.read { try OwnDeviceRecord.filter(Column("active") == true).order(Column("publicKey")).fetchAll($0) }
     }
 }
 
@@ -177,14 +177,14 @@ extension AccountDatabase {
 
     /// This account's profile (the name friends see), if one was set.
     public func ownProfile() throws -> PeerProfile? {
-        let sealed = try pool.read { db in try Data.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'ownProfile'") }
+        let sealed = try connection.read { db in try Data.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'ownProfile'") }
         return try sealed.map { try open(PeerProfile.self, $0, column: Self.ownProfileColumn) }
     }
 
     /// Gives this account the name `name` at a version one above the current one, in one
     /// transaction (two commands setting names at once get two versions).
     public func bumpOwnProfile(name: String?) throws -> PeerProfile {
-        try pool.write { db in
+        try connection.write { db in
             let current = try Data.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'ownProfile'")
                 .flatMap { try? open(PeerProfile.self, $0, column: Self.ownProfileColumn) }
             let profile = PeerProfile(name: name, nameVersion: (current?.nameVersion ?? 0) + 1, avatarVersion: current?.avatarVersion ?? 0)
@@ -199,7 +199,7 @@ extension AccountDatabase {
     @discardableResult
     public func setOwnProfile(_ profile: PeerProfile) throws -> Bool {
         let sealed = try seal(profile, column: Self.ownProfileColumn)
-        return try pool.write { db in
+        return try connection.write { db in
             if let current = try Data.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'ownProfile'"),
                let existing = try? open(PeerProfile.self, current, column: Self.ownProfileColumn),
                existing.nameVersion >= profile.nameVersion { return false }

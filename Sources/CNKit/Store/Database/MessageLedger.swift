@@ -215,7 +215,7 @@ extension AccountDatabase {
             (body: try sealBytes(Array(entry.message.text.utf8), column: Self.bodyColumn),
              event: try entry.event.map { try sealBytes($0, column: Self.eventColumn) })
         }
-        return try pool.write { db in
+        return try connection.write { db in
             try zip(messages, sealed).map { entry, sealed in
                 try Self.insert(entry.message, body: sealed.body, db)
                 guard db.changesCount > 0 else { return false }
@@ -244,7 +244,7 @@ extension AccountDatabase {
     public func updateMessage(_ id: String, event: [UInt8]?, now: Int64,
                               _ change: (inout MessageRecord) -> Bool) throws -> (MessageRecord, changed: Bool)? {
         let eventBody = try event.map { try sealBytes($0, column: Self.eventColumn) }
-        return try pool.write { db -> (MessageRecord, changed: Bool)? in
+        return try connection.write { db -> (MessageRecord, changed: Bool)? in
             guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM message WHERE id = ?"), arguments: [id]) else { return nil }
             var message = try record(row)
             let before = message
@@ -267,7 +267,7 @@ extension AccountDatabase {
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT * FROM (SELECT * FROM message \(filter) ORDER BY sentAt DESC, storedAt DESC, id DESC LIMIT ?) ORDER BY sentAt, storedAt, id"
         arguments += [limit ?? -1]
-        return try pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }.map(record)
+        return try connection.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }.map(record)
     }
 
     private func record(_ row: Row) throws -> MessageRecord {
@@ -285,7 +285,7 @@ extension AccountDatabase {
     /// anything, and then logs `event`.
     public func setReaction(messageID: String, author: String, emoji: String, active: Bool, at: Int64, event: [UInt8]?, now: Int64) throws -> Bool {
         let eventBody = try event.map { try sealBytes($0, column: Self.eventColumn) }
-        return try pool.write { db in
+        return try connection.write { db in
             if let row = try Row.fetchOne(db, sql: "SELECT active, at FROM reaction WHERE messageId = ? AND author = ? AND emoji = ?",
                                           arguments: [messageID, author, emoji]) {
                 let previous: Int64 = row["at"]
@@ -306,7 +306,7 @@ extension AccountDatabase {
 
     /// The active reactions on a message: author and emoji.
     public func reactions(on messageID: String) throws -> [(author: String, emoji: String)] {
-        try pool.read { db in
+        try connection.read { db in
             try Row.fetchAll(db, sql: "SELECT author, emoji FROM reaction WHERE messageId = ? AND active ORDER BY at, author, emoji",
                              arguments: [messageID]).map { ($0["author"], $0["emoji"]) }
         }
@@ -319,7 +319,7 @@ extension AccountDatabase {
     /// that device rose; `event(ids)` is logged when there are any.
     public func recordDelivery(ids: [String], sid: String, device: String, status: DeliveryStatus, now: Int64,
                                event: ([String]) throws -> [UInt8]?) throws -> [String] {
-        try pool.write { db in
+        try connection.write { db in
             var raised: [String] = []
             var seen: Set<String> = []
             for id in ids where seen.insert(id).inserted {
@@ -341,7 +341,7 @@ extension AccountDatabase {
 
     /// The per-device status of an outgoing message.
     public func deliveries(of messageID: String) throws -> [String: DeliveryStatus] {
-        try pool.read { db in
+        try connection.read { db in
             var result: [String: DeliveryStatus] = [:]
             for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT device, status FROM delivery WHERE messageId = ?"), arguments: [messageID]) {
                 result[row["device"]] = DeliveryStatus(rawValue: row["status"]) ?? .queued
@@ -352,7 +352,7 @@ extension AccountDatabase {
 
     /// Marks received messages read here (for `--mark-read`); returns those that were not yet.
     public func markRead(_ ids: [String]) throws -> [String] {
-        try pool.write { db in
+        try connection.write { db in
             var marked: [String] = []
             for id in ids {
                 try db.cachedExecute(sql: "UPDATE message SET status = ? WHERE id = ? AND NOT outgoing AND status < ?",
@@ -372,7 +372,7 @@ extension AccountDatabase {
     /// queues them sends them first.
     public func enqueue(_ sends: [(items: [OutboxItem], message: MessageRecord?, digests: [[UInt8]])], owner: String, lease: Int64, now: Int64) throws {
         let bodies = try sends.map { send in try send.message.map { try sealBytes(Array($0.text.utf8), column: Self.bodyColumn) } }
-        try pool.write { db in
+        try connection.write { db in
             for (send, body) in zip(sends, bodies) {
                 if let message = send.message, let body {
                     try Self.insert(message, body: body, db)
@@ -416,11 +416,11 @@ extension AccountDatabase {
             arguments += StatementArguments(Array(itemIDs))
         }
         // The usual case, nothing to send: found out with a read, without the write lock.
-        let any = try pool.read { db in
+        let any = try connection.read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE \(condition))", arguments: arguments) ?? false
         }
         guard any else { return [] }
-        return try pool.write { db in
+        return try connection.write { db in
             let items = try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE \(condition) ORDER BY createdAt, rowid LIMIT ?",
                                          arguments: arguments + [limit]).map { row in
                 OutboxItem(itemID: row["itemId"], device: row["device"], sid: row["sid"], messageID: row["messageId"],
@@ -460,7 +460,7 @@ extension AccountDatabase {
     public func settle(_ batch: [Settlement], owner: String, ownDevices: Set<String>, receiptWait: Int64, offlineRest: Int64,
                        maximumAttempts: Int, now: Int64) throws {
         guard !batch.isEmpty else { return }
-        try pool.write { db in
+        try connection.write { db in
             for settlement in batch {
                 try Self.settle(settlement, owner: owner, ownDevices: ownDevices, receiptWait: receiptWait, offlineRest: offlineRest,
                                 maximumAttempts: maximumAttempts, now: now, db)
@@ -506,26 +506,26 @@ extension AccountDatabase {
 
     /// Removes an item the relay refused for good (not friends, too large).
     public func dropOutbox(itemID: String) throws {
-        try pool.write { db in try db.cachedExecute(sql: "DELETE FROM outbox WHERE itemId = ?", arguments: [itemID]) }
+        try connection.write { db in try db.cachedExecute(sql: "DELETE FROM outbox WHERE itemId = ?", arguments: [itemID]) }
     }
 
     /// Gives up `owner`'s claims (a process that ends, or loses its connection).
     public func releaseClaims(owner: String) throws {
-        try pool.write { db in
+        try connection.write { db in
             try db.cachedExecute(sql: "UPDATE outbox SET claimedBy = NULL, claimedUntil = NULL WHERE claimedBy = ?", arguments: [owner])
         }
     }
 
     /// How many outbox items wait, per message id (for status lines), for `messageIDs`.
     public func pendingDevices(of messageID: String) throws -> [String] {
-        try pool.read { db in
+        try connection.read { db in
             try String.fetchAll(try db.cachedStatement(sql: "SELECT DISTINCT device FROM outbox WHERE messageId = ? ORDER BY device"), arguments: [messageID])
         }
     }
 
     /// The number of items in the outbox (without those waiting for a receipt, unless `awaiting`).
     public func outboxCount(awaiting: Bool = true) throws -> Int {
-        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox" + (awaiting ? "" : " WHERE NOT awaiting")) ?? 0 }
+        try connection.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox" + (awaiting ? "" : " WHERE NOT awaiting")) ?? 0 }
     }
 
     /// Whether this account sealed an inner packet with this digest (a reflected payload).
@@ -542,7 +542,7 @@ extension AccountDatabase {
     /// and forgets them.
     public func addChunk(id: String, author: String, index: Int, total: Int, text: String, now: Int64) throws -> ChunkOutcome {
         let body = try sealBytes(Array(text.utf8), column: Self.chunkColumn)
-        return try pool.write { db in
+        return try connection.write { db in
             let totals = try Int.fetchSet(try db.cachedStatement(sql: "SELECT DISTINCT totalChunks FROM textChunk WHERE id = ? AND author = ?"), arguments: [id, author])
             if !totals.isEmpty, totals != [total] { return .inconsistent }
             if totals.isEmpty,
@@ -564,7 +564,7 @@ extension AccountDatabase {
     /// Appends one event line to the account's log (for `cn-recv`).
     public func logEvent(_ line: [UInt8], now: Int64) throws {
         let body = try sealBytes(line, column: Self.eventColumn)
-        try pool.write { db in try Self.log(body, at: now, db) }
+        try connection.write { db in try Self.log(body, at: now, db) }
     }
 
     private static func log(_ body: Data, at: Int64, _ db: Database) throws {
@@ -575,7 +575,7 @@ extension AccountDatabase {
     /// past them in the same transaction: each event is taken once per account, even by
     /// several `cn-recv` at once.
     public func takeEvents(limit: Int = 1_000) throws -> [[UInt8]] {
-        let bodies: [Data] = try pool.write { db in
+        let bodies: [Data] = try connection.write { db in
             let cursor = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT value FROM setting WHERE name = 'recvCursor'")) ?? 0
             let rows = try Row.fetchAll(try db.cachedStatement(sql: "SELECT seq, body FROM event WHERE seq > ? ORDER BY seq LIMIT ?"), arguments: [cursor, limit])
             guard let last = rows.last else { return [] }
@@ -588,7 +588,7 @@ extension AccountDatabase {
     /// Forgets what is old: taken events and incomplete chunk sets older than `before`,
     /// digests of sent packets older than `digestsBefore` (milliseconds since 1970).
     public func pruneMessaging(before: Int64, digestsBefore: Int64) throws {
-        try pool.write { db in
+        try connection.write { db in
             let cursor = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT value FROM setting WHERE name = 'recvCursor'")) ?? 0
             try db.cachedExecute(sql: "DELETE FROM event WHERE seq <= ? AND at < ?", arguments: [cursor, before])
             try db.cachedExecute(sql: "DELETE FROM textChunk WHERE at < ?", arguments: [before])
@@ -599,7 +599,7 @@ extension AccountDatabase {
     /// Remembers the digests of inner packets this account sealed (for the reflection check).
     public func recordSent(digests: [[UInt8]], now: Int64) throws {
         guard !digests.isEmpty else { return }
-        try pool.write { db in
+        try connection.write { db in
             for digest in digests {
                 try db.cachedExecute(sql: "INSERT OR IGNORE INTO sentPacket (digest, at) VALUES (?, ?)", arguments: [Data(digest), now])
             }

@@ -26,7 +26,7 @@ extension AccountDatabase {
             change(&changed)
             if changed == current { return current }
         }
-        return try pool.write { db in
+        return try connection.write { db in
             var peer = try PeerRecord.fetchOne(db, key: email) ?? PeerRecord(email: email, sid: sid, updatedAt: now)
             let before = peer
             change(&peer)
@@ -45,7 +45,7 @@ extension AccountDatabase {
     /// held as `unconfirmed` until the user accepts it. With `complete`, `keys` is the whole
     /// active set (SESSION_LIST, PUBLIC_KEY) and keys missing from it retire.
     public func pinDevices(of email: String, sid: String, keys: [String], complete: Bool, now: Int64) throws -> KeyPinning {
-        try pool.write { db in
+        try connection.write { db in
             var peer = try PeerRecord.fetchOne(db, key: email) ?? PeerRecord(email: email, sid: sid, updatedAt: now)
             if try !peer.exists(db) { try peer.insert(db) }
             let existing = try PeerDeviceRecord.filter(Column("email") == email).fetchAll(db)
@@ -95,7 +95,7 @@ extension AccountDatabase {
     @discardableResult
     public func acceptDevices(of email: String, expected: Set<String>? = nil, expectedOwn: Set<String>? = nil,
                               verified: Bool? = nil, now: Int64) throws -> Bool {
-        try pool.write { db in
+        try connection.write { db in
             guard var peer = try PeerRecord.fetchOne(db, key: email) else { return false }
             let pinned = try PeerDeviceRecord.filter(Column("email") == email).fetchAll(db).filter { $0.trust != .retired }
             if let expected, Set(pinned.map(\.publicKey)) != expected { return false }
@@ -120,13 +120,13 @@ extension AccountDatabase {
     @discardableResult
     public func setOwnDevices(_ keys: [String], now: Int64) throws -> [String] {
         let listed = Set(keys)
-        let (current, synced) = try pool.read { db in
+        let (current, synced) = try connection.read { db in
             (try OwnDeviceRecord.fetchAll(db), try Bool.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'ownDevicesSynced'") ?? false)
         }
         let unchanged = synced && Set(current.filter(\.active).map(\.publicKey)) == listed
             && current.allSatisfy { !$0.active || now - $0.lastSeen <= 3_600_000 }
         guard !unchanged else { return [] }  // the usual sync: nothing to write
-        return try pool.write { db in
+        return try connection.write { db in
             try db.execute(sql: "UPDATE ownDevice SET active = 0")
             var added: [String] = []
             for key in keys {
@@ -148,7 +148,7 @@ extension AccountDatabase {
     /// Accepts new devices of this account (all unconfirmed ones when `keys` is nil);
     /// returns the keys accepted.
     public func acceptOwnDevices(_ keys: Set<String>?) throws -> [String] {
-        try pool.write { db in
+        try connection.write { db in
             var accepted: [String] = []
             for var device in try OwnDeviceRecord.filter(Column("trust") == DeviceTrust.unconfirmed.rawValue).fetchAll(db)
             where keys?.contains(device.publicKey) ?? true {
