@@ -46,7 +46,7 @@ extension RelayHub {
         (requests[session.account] ?? [:]).values.sorted { $0.created < $1.created }.compactMap { r in
             r.packets.packet(for: session.device).map {
                 PendingRequest(senderHash: r.senderHash, senderEmail: r.senderEmail, publicKeys: activeDevices(of: r.senderHash, first: r.senderDevice),
-                               encryptedPacket: $0, timestamp: WallClock.rfc3339(seconds: r.created))
+                               encryptedPacket: $0, timestamp: RFC3339.string(seconds: r.created))
             }
         }
     }

@@ -2,6 +2,7 @@ import CoreMetrics
 import Logging
 import NIOCore
 import CNProtocol
+import CNCrypto
 
 extension RelayHub {
     /// The checks MSG and RTC_* share, in PROTOCOL §5.6's order: sid shape, rate, shape,

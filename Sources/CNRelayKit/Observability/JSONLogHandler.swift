@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import CNCrypto
 
 /// A swift-log handler writing one JSON object per line to stderr:
 /// `{"ts":…,"level":…,"msg":…,<metadata>}`. Callers never put secrets or message
@@ -19,7 +20,7 @@ public struct JSONLogHandler: LogHandler {
     public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
                     source: String, file: String, function: String, line: UInt) {
         var fields: [String: String] = [
-            "ts": Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)),
+            "ts": RFC3339.string(from: Date(), milliseconds: true),
             "level": level.rawValue,
             "msg": "\(message)",
             "logger": label,

@@ -6,6 +6,7 @@ import NIOHTTP1
 import NIOWebSocket
 import NIOSSL
 import CNProtocol
+import CNCrypto
 
 /// The relay: one listening socket serving WebSocket, the website, `/healthz` and
 /// `/metrics`, optionally behind TLS, on a single event loop.

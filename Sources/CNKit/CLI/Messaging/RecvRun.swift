@@ -55,8 +55,8 @@ public enum RecvRun {
         guard let client else { return .ok }
         let messaging = try context.messaging
         printer.attach(try context.database)
-        let prune = { try? context.database.pruneMessaging(before: SessionService.wallClock() - 86_400_000,
-                                                           digestsBefore: SessionService.wallClock() - 30 * 86_400_000) }
+        let prune = { try? context.database.pruneMessaging(before: WallClock.milliseconds() - 86_400_000,
+                                                           digestsBefore: WallClock.milliseconds() - 30 * 86_400_000) }
         // Printed events and incomplete chunk sets older than a day, digests of sent packets
         // older than 30 days are forgotten: at the start, and hourly in an agent.
         prune()

@@ -116,7 +116,7 @@ public final class MessagingService: FrameService, PacketSender {
     }
 
     public init(account: Account, database: AccountDatabase, events: EventReporter, packetServices: [any PacketService] = [],
-                now: @escaping @Sendable () -> Int64 = SessionService.wallClock) {
+                now: @escaping @Sendable () -> Int64 = WallClock.milliseconds) {
         self.account = account
         self.database = database
         self.events = events

@@ -34,7 +34,7 @@ public final class SessionService: FrameService {
     let now: @Sendable () -> Int64
 
     public init(account: Account, database: AccountDatabase, events: EventReporter,
-                now: @escaping @Sendable () -> Int64 = SessionService.wallClock) {
+                now: @escaping @Sendable () -> Int64 = WallClock.milliseconds) {
         self.account = account
         self.database = database
         self.events = events
@@ -42,13 +42,10 @@ public final class SessionService: FrameService {
     }
 
     /// A service whose events go to `onEvent` (and to the account's event log).
-    public convenience init(account: Account, database: AccountDatabase, now: @escaping @Sendable () -> Int64 = SessionService.wallClock,
+    public convenience init(account: Account, database: AccountDatabase, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds,
                             onEvent: @escaping @Sendable (ClientEvent) -> Void) {
         self.init(account: account, database: database, events: EventReporter(database: database) { event, _ in onEvent(event) }, now: now)
     }
-
-    /// Milliseconds since 1970 by the system clock.
-    public static let wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
 
     /// The friend requests this device saw at the last sync, oldest first.
     public var pendingRequests: [IncomingRequest] {

@@ -44,7 +44,7 @@ public final class SyncService: PacketService {
     private let served = Mutex<Set<String>>([])
 
     public init(account: Account, database: AccountDatabase, events: EventReporter, answersSync: Bool,
-                now: @escaping @Sendable () -> Int64 = SessionService.wallClock) {
+                now: @escaping @Sendable () -> Int64 = WallClock.milliseconds) {
         self.account = account
         self.database = database
         self.events = events
