@@ -3,6 +3,7 @@ import Testing
 import Crypto
 import CryptoExtras
 import JWTKit
+import Logging
 import CNProtocol
 import CNCrypto
 @testable import CNRelayKit
@@ -74,6 +75,28 @@ struct IdentityTokenTests {
         }
         // The key set was fetched once and cached per Cache-Control.
         #expect(jwksServer.requests == 1)
+    }
+
+    @Test func aRotatedKeySetIsFetchedAgainAtMostOncePerInterval() async throws {
+        let old = try await Provider(kid: "k1")
+        let new = try await Provider(kid: "k2")
+        let jwksServer = try await StaticHTTPServer(body: old.jwks, headers: [("Cache-Control", "public, max-age=3600")])
+        defer { Task { await jwksServer.stop() } }
+        let provider = IdentityProvider(issuers: [Self.issuer], audiences: [Self.audience], keys: .url("http://127.0.0.1:\(jwksServer.port)/jwks"))
+
+        // The provider rotates while the set is cached: a token with the new key id fetches again.
+        let keys = try ProviderKeys(provider: provider, logger: Logger(label: "test"), refetchInterval: 0)
+        #expect(try await keys.verify(try await old.token(kid: "k1")).email == "oidc@example.com")
+        jwksServer.body = new.jwks
+        #expect(try await keys.verify(try await new.token(kid: "k2")).email == "oidc@example.com")
+        #expect(jwksServer.requests == 2)
+
+        // Within the interval an unknown key id is refused without a fetch (no fetch storm).
+        let patient = try ProviderKeys(provider: provider, logger: Logger(label: "test"), refetchInterval: 3_600)
+        #expect(try await patient.verify(try await new.token(kid: "k2")).email == "oidc@example.com")
+        jwksServer.body = old.jwks
+        await #expect(throws: (any Error).self) { try await patient.verify(try await old.token(kid: "k1")) }
+        #expect(jwksServer.requests == 3)
     }
 
     @Test func aJWKSetFileWorksAndABadOneStopsStartUp() async throws {

@@ -91,12 +91,14 @@ actor ProviderKeys {
     private var keys: JWTKeyCollection?
     private var expires = Date.distantPast
     private var lastFetch = Date.distantPast
-    /// An unknown key id triggers a refetch, at most this often.
-    static let refetchInterval: TimeInterval = 60
+    /// A key id not in the set (the provider rotated its keys) triggers a refetch, at most
+    /// this often (60 s; a parameter for tests).
+    private let refetchInterval: TimeInterval
 
-    init(provider: IdentityProvider, logger: Logger) throws {
+    init(provider: IdentityProvider, logger: Logger, refetchInterval: TimeInterval = 60) throws {
         self.provider = provider
         self.logger = logger
+        self.refetchInterval = refetchInterval
         if case .file(let path) = provider.keys {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw RelayStartupError(.configuration, "cannot read the JWK set file \(path)")
@@ -114,19 +116,23 @@ actor ProviderKeys {
     private var fileJSON: String?
 
     func verify(_ token: String) async throws -> IDTokenClaims {
-        let collection = try await currentKeys()
-        do {
-            return try await collection.verify(token, as: IDTokenClaims.self)
-        } catch let error as JWTError where Self.isUnknownKey(error) {
-            guard case .url = provider.keys, Date().timeIntervalSince(lastFetch) > Self.refetchInterval else { throw error }
+        var collection = try await currentKeys()
+        // A key id the cached set lacks: the provider rotated its keys. jwt-kit would verify
+        // such a token with the set's first key and fail on the signature, so the key id is
+        // looked at first (jwt-kit's parser, unverified) and the set fetched again — at most
+        // once per interval, so that made-up key ids cannot make the relay fetch on every
+        // login. (Before, the refetch waited for a `unknownKID` error that jwt-kit never
+        // throws: rotation waited for the cache to expire.)
+        if case .url = provider.keys, let kid = try? DefaultJWTParser().parse(Array(token.utf8), as: IDTokenClaims.self).header.kid,
+           !knownKeyIDs.contains(kid), Date().timeIntervalSince(lastFetch) > refetchInterval {
             expires = .distantPast
-            return try await currentKeys().verify(token, as: IDTokenClaims.self)
+            collection = try await currentKeys()
         }
+        return try await collection.verify(token, as: IDTokenClaims.self)
     }
 
-    private static func isUnknownKey(_ error: JWTError) -> Bool {
-        "\(error)".contains("unknownKID") || "\(error)".contains("unknown kid")
-    }
+    /// The key ids of the cached set.
+    private var knownKeyIDs: Set<String> = []
 
     private func currentKeys() async throws -> JWTKeyCollection {
         if let keys, expires > Date() { return keys }
@@ -144,8 +150,10 @@ actor ProviderKeys {
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         guard response.status == .ok else { throw IdentityTokenVerifier.Failure(reason: "JWK set fetch: HTTP \(response.status.code)") }
         let body = try await response.body.collect(upTo: 1 << 20)
+        let jwks = try JSONDecoder().decode(JWKS.self, from: Data(body.readableBytesView))
         let collection = JWTKeyCollection()
-        try await collection.add(jwksJSON: String(buffer: body))
+        try await collection.add(jwks: jwks)
+        knownKeyIDs = Set(jwks.keys.compactMap { $0.keyIdentifier?.string })
         keys = collection
         expires = Date().addingTimeInterval(Self.maxAge(response.headers["Cache-Control"].first) ?? 3_600)
         logger.info("JWK set fetched", metadata: ["url": "\(url)"])

@@ -4,29 +4,40 @@ import NIOPosix
 import NIOHTTP1
 
 /// A tiny HTTP server for tests that serves one body at every path and counts requests
-/// (a JWK set endpoint of a fake identity provider).
+/// (a JWK set endpoint of a fake identity provider); the body can change (a key rotation).
 final class StaticHTTPServer: @unchecked Sendable {
     let channel: any Channel
     private let counter: RequestCounter
     var port: Int { channel.localAddress!.port! }
     var requests: Int { counter.value }
+    /// What every request gets from now on.
+    var body: String {
+        get { counter.body }
+        set { counter.body = newValue }
+    }
 
     final class RequestCounter: @unchecked Sendable {
         private let lock = NSLock()
         private var count = 0
+        private var current: String
+        init(body: String) { current = body }
         var value: Int { lock.withLock { count } }
+        var body: String {
+            get { lock.withLock { current } }
+            set { lock.withLock { current = newValue } }
+        }
         func increment() { lock.withLock { count += 1 } }
     }
 
     init(body: String, headers: [(String, String)] = []) async throws {
-        let counter = RequestCounter()
+        let counter = RequestCounter(body: body)
         self.counter = counter
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(Responder(body: body, headers: headers, counter: counter))
+                    try channel.pipeline.syncOperations.addHandler(Responder(headers: headers, counter: counter))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -37,11 +48,9 @@ final class StaticHTTPServer: @unchecked Sendable {
     private final class Responder: ChannelInboundHandler {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
-        let body: String
         let headers: [(String, String)]
         let counter: RequestCounter
-        init(body: String, headers: [(String, String)], counter: RequestCounter) {
-            self.body = body
+        init(headers: [(String, String)], counter: RequestCounter) {
             self.headers = headers
             self.counter = counter
         }
@@ -49,6 +58,7 @@ final class StaticHTTPServer: @unchecked Sendable {
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             guard case .end = unwrapInboundIn(data) else { return }
             counter.increment()
+            let body = counter.body
             var h = HTTPHeaders(headers)
             h.add(name: "Content-Length", value: String(body.utf8.count))
             h.add(name: "Content-Type", value: "application/json")

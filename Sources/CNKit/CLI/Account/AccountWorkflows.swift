@@ -13,7 +13,7 @@ public enum AccountWorkflows {
         guard let relay = options.relayOverride else { throw CommandFailure(.usage, "--relay (or CN_RELAY) is required: the relay's ws:// or wss:// URL") }
         _ = try ClientEngine.endpoint(relay, environment: options.environment)
         let credential = try await signIn.credential()
-        guard let email = try email.map({ try Arguments.email($0) }) ?? IDTokenClaims.email(in: credential) else {
+        guard let email = try email.map({ try Arguments.email($0) }) ?? UnverifiedIDToken.email(in: credential) else {
             throw CommandFailure(.noPermission, "the sign-in gave no e-mail address")
         }
         if let named = SessionTokenInfo.email(credential), named != email {
@@ -51,7 +51,7 @@ public enum AccountWorkflows {
     public static func login(_ options: ClientOptions, signIn: SignIn) async throws {
         let context = try ClientContext(options)
         let credential = try await signIn.credential()
-        if let claimed = IDTokenClaims.email(in: credential) ?? SessionTokenInfo.email(credential), claimed != context.account.email {
+        if let claimed = UnverifiedIDToken.email(in: credential) ?? SessionTokenInfo.email(credential), claimed != context.account.email {
             throw CommandFailure(.noPermission, "that sign-in is for \(claimed.value), not \(context.account.email.value)")
         }
         let previous = try context.account.sessionToken()

@@ -120,17 +120,19 @@ public struct DeviceCodeLogin: Sendable {
 }
 
 /// Reading an ID token's claims without verifying it — only to learn which e-mail it names
-/// before the relay (which does verify it) signs the device in.
-public enum IDTokenClaims {
+/// before the relay (which verifies it, with jwt-kit) signs the device in. Not jwt-kit here:
+/// every client command would link it and pay its start-up for one field of an unverified
+/// payload.
+public enum UnverifiedIDToken {
+    private struct Claims: Decodable { var email: String? }
+
     /// The `email` claim of a JWT, or nil.
     public static func email(in token: String) -> EmailAddress? {
-        let parts = token.split(separator: ".")
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3 else { return nil }
         var payload = String(parts[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while payload.count % 4 != 0 { payload += "=" }
-        guard let data = Data(base64Encoded: payload),
-              let claims = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let email = claims["email"] as? String else { return nil }
+        guard let data = Data(base64Encoded: payload), let email = (try? JSONDecoder().decode(Claims.self, from: data))?.email else { return nil }
         return EmailAddress(email)
     }
 }
