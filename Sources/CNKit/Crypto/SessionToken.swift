@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 import Crypto
 
 /// The relay's session tokens (PROTOCOL §3):

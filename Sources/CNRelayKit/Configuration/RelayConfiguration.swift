@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 import CNProtocol
 
 /// Everything `cn-relay serve` can be told. Defaults are the documented ones

@@ -227,10 +227,13 @@ final class Prepared<Value: Sendable>: Sendable {
         }
     }
 
-    /// Starts making the value on a background thread, unless it exists or is being made.
+    /// Starts making the value on a thread of its own, unless it exists or is being made.
+    /// Not on Dispatch's global queue: callers block in ``get(_:)`` on threads of the same
+    /// small pool (Swift's executor on Linux), and a busy machine could leave the work
+    /// waiting for a thread that every waiter holds.
     func prepare(_ make: @escaping @Sendable () throws -> Value) {
         guard case .make(let group)? = next(claim: true) else { return }
-        DispatchQueue.global().async {
+        Thread.detachNewThread {
             self.finish(Result { try make() }, group)
         }
     }

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 import Crypto
 
 /// A device's public key as it travels: `b64` of the 65-byte uncompressed P-256 point.

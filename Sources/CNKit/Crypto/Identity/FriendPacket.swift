@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 import Crypto
 
 /// The plaintext of a friend request or accept (PROTOCOL §6.3): who the sender says it is,

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 import Crypto
 
 /// This device's P-256 key pair (PROTOCOL §6.1). The private half never leaves the device

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 import Crypto
 
 /// A MSG / RTC payload (PROTOCOL §6.3): `b64(IV(12) ‖ ciphertext ‖ tag(16))` of AES-256-GCM

@@ -1,11 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 
 /// RFC 3339 timestamps in UTC (`2026-11-26T22:50:56Z`, or `2026-11-26T22:50:56.123Z` with
 /// milliseconds), written by hand: Foundation's ISO8601DateFormatter loads ICU and

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 
 /// The wall clock, as the wire and the stores count time: Unix seconds and milliseconds.
 /// The one clock of the project; services that tests drive take a `now` closure that
