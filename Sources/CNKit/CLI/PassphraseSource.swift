@@ -40,7 +40,7 @@ public struct PassphraseSource: Sendable {
         return try promptOnTerminal(confirm: confirm)
     }
 
-    /// A provider for ``AccountStore/open(_:passphrase:)``.
+    /// A provider for `AccountStore.open(_:passphrase:)` (CNStore).
     public var provider: PassphraseProvider {
         let source = self
         return { try source.read() }

@@ -57,7 +57,7 @@ public struct RelayClientTiming: Sendable {
 /// answers the relay's PING, drops a connection that has been silent for 30 s, and
 /// reconnects with exponential backoff and jitter (0.5 s to 30 s).
 ///
-/// Requests wait for their answers through ``request(_:timeout:until:)``: the frame first
+/// Requests wait for their answers through `request(_:timeout:until:)`: the frame first
 /// goes to the sink (which records what it means), then to the waiting request.
 public actor RelayClient {
     /// Where the relay is.
@@ -147,7 +147,7 @@ public actor RelayClient {
     /// Whether a connection is up and signed in now.
     public var isConnected: Bool { link != nil && establishedGeneration == generation }
 
-    /// ``request(_:timeout:until:)`` for one frame.
+    /// `request(_:timeout:until:)` for one frame.
     public func request(_ frame: ClientFrame, timeout: Duration, until accepts: @escaping @Sendable (RelayFrame) -> Bool) async throws -> RelayFrame {
         try await request([frame], timeout: timeout, until: accepts)
     }

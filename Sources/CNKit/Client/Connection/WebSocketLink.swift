@@ -18,7 +18,7 @@ public enum LinkEvent: Sendable {
 /// frames in (as an async sequence with back-pressure), ping/close handling. It knows
 /// nothing of the protocol; ``RelayClient`` adds AUTH, heartbeats and reconnection on top.
 public final class WebSocketLink: Sendable {
-    /// Inbound messages in order, then `.closed` once. While ``InboundBudget/highWater``
+    /// Inbound messages in order, then `.closed` once. While `InboundBudget.highWater`
     /// messages wait to be taken, the socket is not read (TCP then slows the relay down).
     public let events: LinkEvents
     private let channel: any Channel
