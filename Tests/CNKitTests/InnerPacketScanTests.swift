@@ -32,24 +32,14 @@ struct InnerPacketScanTests {
     }
 
     @Test func fastPathAgreesOnMutations() {
-        var rng = SplitMix(seed: 11)
         let alphabet = Array(#"{}[]":,\ tnfu0123456789.eE-+"#.utf8) + [0x00, 0x1F, 0xC3, 0xA9, 0xED, 0xA0, 0x80]
         var fastReads = 0
-        for input in Self.corpus {
-            let base = Array(input.utf8)
-            for _ in 0..<300 {
-                var bytes = base
-                switch rng.next() % 3 {
-                case 0: bytes = Array(bytes.prefix(Int(rng.next() % UInt64(bytes.count + 1))))
-                case 1 where !bytes.isEmpty: bytes[Int(rng.next() % UInt64(bytes.count))] = alphabet[Int(rng.next() % UInt64(alphabet.count))]
-                default: bytes.insert(alphabet[Int(rng.next() % UInt64(alphabet.count))], at: Int(rng.next() % UInt64(bytes.count + 1)))
-                }
-                if let problem = InnerPacket.crossCheck(bytes) {
-                    Issue.record("\(problem) on \(String(decoding: bytes, as: UTF8.self).debugDescription)")
-                    return
-                }
-                if let fields = RoutedFrameScanner.scanInnerPacket(bytes), RoutedFrameScanner.textPacket(fields) != nil { fastReads += 1 }
+        for bytes in mutations(of: Self.corpus, seed: 11, alphabet: alphabet) {
+            if let problem = InnerPacket.crossCheck(bytes) {
+                Issue.record("\(problem) on \(String(decoding: bytes, as: UTF8.self).debugDescription)")
+                return
             }
+            if let fields = RoutedFrameScanner.scanInnerPacket(bytes), RoutedFrameScanner.textPacket(fields) != nil { fastReads += 1 }
         }
         #expect(fastReads > 100, "fast path taken \(fastReads) times")
     }

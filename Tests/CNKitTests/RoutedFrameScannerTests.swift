@@ -78,24 +78,14 @@ struct RoutedFrameScannerTests {
 
     @Test func scannerAgreesOnMutations() {
         // Deterministic mutations of the corpus: truncations, byte flips, insertions.
-        var rng = SplitMix(seed: 42)
         let alphabet = Array(#"{}[]":,\ tnfu0123456789.eE-+"#.utf8) + [0x00, 0x1F, 0x7F, 0xC3, 0xA9, 0xED, 0xA0, 0x80, 0xF4, 0x90]
         var checked = 0
-        for input in Self.corpus {
-            let base = Array(input.utf8)
-            for _ in 0..<300 {
-                var bytes = base
-                switch rng.next() % 3 {
-                case 0: bytes = Array(bytes.prefix(Int(rng.next() % UInt64(bytes.count + 1))))
-                case 1 where !bytes.isEmpty: bytes[Int(rng.next() % UInt64(bytes.count))] = alphabet[Int(rng.next() % UInt64(alphabet.count))]
-                default: bytes.insert(alphabet[Int(rng.next() % UInt64(alphabet.count))], at: Int(rng.next() % UInt64(bytes.count + 1)))
-                }
-                if let problem = Self.disagreement(bytes) {
-                    Issue.record("\(problem) on \(String(decoding: bytes, as: UTF8.self).debugDescription)")
-                    return
-                }
-                checked += 1
+        for bytes in mutations(of: Self.corpus, seed: 42, alphabet: alphabet) {
+            if let problem = Self.disagreement(bytes) {
+                Issue.record("\(problem) on \(String(decoding: bytes, as: UTF8.self).debugDescription)")
+                return
             }
+            checked += 1
         }
         #expect(checked == Self.corpus.count * 300)
     }
@@ -153,24 +143,14 @@ struct RoutedFrameScannerTests {
     }
 
     @Test func relayedFastPathAgreesOnMutations() {
-        var rng = SplitMix(seed: 7)
         let alphabet = Array(#"{}[]":,\ tnfu0123456789.eE-+"#.utf8) + [0x00, 0x1F, 0xC3, 0xA9, 0xED, 0xA0, 0x80]
         var fastReads = 0
-        for input in Self.relayedCorpus {
-            let base = Array(input.utf8)
-            for _ in 0..<300 {
-                var bytes = base
-                switch rng.next() % 3 {
-                case 0: bytes = Array(bytes.prefix(Int(rng.next() % UInt64(bytes.count + 1))))
-                case 1 where !bytes.isEmpty: bytes[Int(rng.next() % UInt64(bytes.count))] = alphabet[Int(rng.next() % UInt64(alphabet.count))]
-                default: bytes.insert(alphabet[Int(rng.next() % UInt64(alphabet.count))], at: Int(rng.next() % UInt64(bytes.count + 1)))
-                }
-                if let problem = RoutedFrameScanner.crossCheckRelayed(bytes) {
-                    Issue.record("\(problem) on \(String(decoding: bytes, as: UTF8.self).debugDescription)")
-                    return
-                }
-                if let scan = RoutedFrameScanner.scan(bytes), RoutedFrameScanner.relayedMessage(scan, bytes) != nil { fastReads += 1 }
+        for bytes in mutations(of: Self.relayedCorpus, seed: 7, alphabet: alphabet) {
+            if let problem = RoutedFrameScanner.crossCheckRelayed(bytes) {
+                Issue.record("\(problem) on \(String(decoding: bytes, as: UTF8.self).debugDescription)")
+                return
             }
+            if let scan = RoutedFrameScanner.scan(bytes), RoutedFrameScanner.relayedMessage(scan, bytes) != nil { fastReads += 1 }
         }
         // The mutations must exercise the fast path, not only the fallback.
         #expect(fastReads > 100, "fast path taken \(fastReads) times")
@@ -199,18 +179,5 @@ struct RoutedFrameScannerTests {
     @Test func deepNestingIsRejectedNotCrashed() {
         let deep = "{\"t\":\"MSG\",\"x\":" + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"
         #expect(RoutedFrameScanner.scan(Array(deep.utf8)) == nil)
-    }
-}
-
-/// A small deterministic generator, so failures reproduce.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
